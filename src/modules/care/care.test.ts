@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import { systemActor } from '../../platform/auth/actor.js';
+import { createUser } from '../../platform/auth/service.js';
+import { brokerStatus } from '../iot/index.js';
+import { ageOf, careIdle, defaultThresholds } from './index.js';
+
+/**
+ * Care, end to end on the embedded MQTT broker: bracelets linked to residents in 桥头社区, a carer
+ * per person, per-person thresholds, alerts to the carer's inbox with escalation, "no data",
+ * canteen subsidies by tag and who may see health readings.
+ */
+let t: TestApp;
+const mq: mqtt.MqttClient[] = [];
+let admin: string;
+let commAdmin: string;
+let gw: string;
+const db = () => t.og.ctx.db;
+
+interface Person {
+  id: string;
+  residentId: string;
+  birthDate: string | null;
+  token: string;
+  deviceId: string;
+  carer: string;
+  carerCookie: string;
+  client: mqtt.MqttClient;
+}
+
+async function publish(p: Person, values: Record<string, unknown>) {
+  await p.client.publishAsync('v1/devices/me/telemetry', JSON.stringify(values), { qos: 1 });
+  await careIdle(t.og.ctx);
+}
+
+let qiaotouPath: string;
+let seq = 0;
+/** A 桥头 resident not yet in the roster, enrolled with consent, a new bracelet and a new carer account. */
+async function newPerson(extra: { noDataHours?: number } = {}): Promise<Person> {
+  const enrolled = (await db().selectFrom('care_persons').select('resident_id').execute()).map((r) => r.resident_id);
+  let q = db().selectFrom('residents').select(['id', 'birth_date', 'name']).where('node_path', 'like', `${qiaotouPath}/%`).where('status', '=', 'resident').where('birth_date', 'is not', null);
+  if (enrolled.length) q = q.where('id', 'not in', enrolled);
+  const r = await q.orderBy('id').executeTakeFirstOrThrow();
+  const enrol = await t.req('POST', '/api/care/persons', { cookie: gw, body: { residentId: r.id, consent: { given: true, by: `${r.name}（本人）`, note: '已签署知情同意书' }, ...(extra.noDataHours ? { noDataHours: extra.noDataHours } : {}) } });
+  expect(enrol.statusCode).toBe(201);
+  const id = enrol.json().id as string;
+  const token = `care-${randomBytes(6).toString('hex')}`;
+  const dev = await t.req('POST', '/api/iot/devices', { cookie: admin, body: { name: `手环-${token}`, type: 'bracelet', lng: 112.9644, lat: 28.1489, token } });
+  expect(dev.statusCode).toBe(201);
+  const deviceId = dev.json().device.id as string;
+  expect((await t.req('POST', `/api/care/persons/${id}/devices`, { cookie: gw, body: { deviceId } })).statusCode).toBe(200);
+  const username = `carer.t${++seq}`;
+  const carer = await createUser(t.og.ctx, systemActor(), { username, displayName: `照护人${seq}`, password: 'onegrid-demo-pass-1', roles: ['resident'] });
+  expect((await t.req('POST', `/api/care/persons/${id}/carers`, { cookie: gw, body: { userId: carer, kind: 'volunteer' } })).statusCode).toBe(200);
+  const carerCookie = await t.login(username, 'onegrid-demo-pass-1');
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerStatus(t.og.ctx)!.port!}`, { username: token, reconnectPeriod: 0 });
+  mq.push(client);
+  return { id, residentId: r.id, birthDate: r.birth_date, token, deviceId, carer, carerCookie, client };
+}
+
+const inbox = async (cookie: string) => (await t.req('GET', '/api/notifications?pageSize=200', { cookie })).json().items as Array<{ kind: string; title: string; data: Record<string, unknown> }>;
+const alertsOf = (personId: string) => db().selectFrom('care_alerts').selectAll().where('person_id', '=', personId).orderBy('raised_at').execute();
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { MQTT_PORT: '0', ONEGRID_JOBS: 'false' } });
+  admin = await t.login('admin');
+  commAdmin = await t.login('community_admin.qiaotou');
+  gw = await t.login('grid_worker.qiaotou');
+  qiaotouPath = (await db().selectFrom('org_nodes').select('path').where('code', '=', '430103007001').executeTakeFirstOrThrow()).path;
+});
+afterAll(async () => {
+  for (const c of mq) await c.endAsync(true);
+  await t?.close();
+});
+
+describe('care', () => {
+  it('seeds a roster with bracelets, a menu with subsidies and shifts', async () => {
+    const persons = (await t.req('GET', '/api/care/persons?pageSize=200', { cookie: admin })).json();
+    expect(persons.total).toBeGreaterThan(2);
+    expect(await db().selectFrom('care_devices').selectAll().execute()).toHaveLength(2);
+    const menu = (await t.req('GET', '/api/care/menu', { cookie: commAdmin })).json();
+    expect(menu.length).toBeGreaterThan(0);
+    expect(menu[0].subsidies.length).toBeGreaterThan(0);
+    expect((await t.req('GET', '/api/care/shifts', { cookie: gw })).json().length).toBeGreaterThan(0);
+  });
+
+  it('a fall through MQTT reaches the carer and the duty staff, and escalates when nobody acknowledges', async () => {
+    const p = await newPerson();
+    await publish(p, { fall: 1, heart_rate: 80, steps: 120 });
+    const [alert] = await alertsOf(p.id);
+    expect(alert).toMatchObject({ kind: 'fall', severity: 'critical', status: 'open', level: 0 });
+    const mine = await inbox(p.carerCookie);
+    expect(mine.filter((n) => n.kind === 'care.alert' && n.data.alertId === alert!.id)).toHaveLength(1);
+    expect((await inbox(commAdmin)).some((n) => n.kind === 'care.alert' && n.data.alertId === alert!.id)).toBe(true);
+    const leader = await t.login('grid_leader.qiaotou');
+    expect((await inbox(leader)).some((n) => n.data.alertId === alert!.id)).toBe(false);
+
+    // Not yet due: nothing happens.
+    t.clock.advanceMinutes(5);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await alertsOf(p.id))[0]!.level).toBe(0);
+    // Past the escalation time, unacknowledged: up one level (grid leader), the carer is reminded.
+    t.clock.advanceMinutes(6);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await alertsOf(p.id))[0]!.level).toBe(1);
+    expect((await inbox(leader)).filter((n) => n.kind === 'care.alert.escalated' && n.data.alertId === alert!.id)).toHaveLength(1);
+    expect((await inbox(p.carerCookie)).filter((n) => n.kind === 'care.alert.escalated')).toHaveLength(1);
+    const street = await t.login('street_admin');
+    expect((await inbox(street)).some((n) => n.data.alertId === alert!.id)).toBe(false);
+    t.clock.advanceMinutes(11);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await alertsOf(p.id))[0]!.level).toBe(2);
+    expect((await inbox(street)).some((n) => n.kind === 'care.alert.escalated' && n.data.alertId === alert!.id)).toBe(true);
+
+    // The carer acknowledges; an SOS acknowledged in time never escalates.
+    expect((await t.req('POST', `/api/care/alerts/${alert!.id}/ack`, { cookie: p.carerCookie, body: { note: '已电话联系，家属已到场' } })).json().status).toBe('acked');
+    await publish(p, { sos: 1 });
+    const sos = (await alertsOf(p.id)).find((a) => a.kind === 'sos')!;
+    expect(sos.status).toBe('open');
+    expect((await t.req('POST', `/api/care/alerts/${sos.id}/ack`, { cookie: p.carerCookie, body: {} })).statusCode).toBe(200);
+    expect((await t.req('POST', `/api/care/alerts/${sos.id}/ack`, { cookie: p.carerCookie, body: {} })).statusCode).toBe(409);
+    t.clock.advanceMinutes(30);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await db().selectFrom('care_alerts').select('level').where('id', '=', sos.id).executeTakeFirstOrThrow()).level).toBe(0);
+    expect((await inbox(leader)).some((n) => n.data.alertId === sos.id)).toBe(false);
+    // A stranger cannot acknowledge.
+    expect((await t.req('POST', `/api/care/alerts/${alert!.id}/close`, { cookie: await t.login('resident.qiaotou'), body: {} })).statusCode).toBe(404);
+  });
+
+  it('per-person thresholds override the defaults by age (with the doctor’s advice noted)', async () => {
+    const a = await newPerson();
+    const b = await newPerson();
+    const on = t.clock.now();
+    const maxA = defaultThresholds(ageOf(a.birthDate, on)).heart_rate.max!;
+    const maxB = defaultThresholds(ageOf(b.birthDate, on)).heart_rate.max!;
+    // A: the default applies.
+    await publish(a, { heart_rate: maxA - 5 });
+    expect(await alertsOf(a.id)).toHaveLength(0);
+    await publish(a, { heart_rate: maxA + 5 });
+    expect((await alertsOf(a.id)).map((x) => [x.kind, x.metric])).toEqual([['out_of_range', 'heart_rate']]);
+
+    // B: a higher limit on the doctor's advice; the same reading is normal for B.
+    expect((await t.req('PUT', `/api/care/persons/${b.id}/thresholds`, { cookie: commAdmin, body: { thresholds: { heart_rate: { max: maxB + 20 } }, doctorNote: '' } })).statusCode).toBe(400);
+    expect((await t.req('PUT', `/api/care/persons/${b.id}/thresholds`, { cookie: gw, body: { thresholds: { heart_rate: { max: maxB + 20 } }, doctorNote: '心内科李医生：房颤，静息心率偏快' } })).statusCode).toBe(403);
+    expect((await t.req('PUT', `/api/care/persons/${b.id}/thresholds`, { cookie: commAdmin, body: { thresholds: { heart_rate: { min: 90, max: 80 } }, doctorNote: 'x' } })).statusCode).toBe(400);
+    const set = await t.req('PUT', `/api/care/persons/${b.id}/thresholds`, { cookie: commAdmin, body: { thresholds: { heart_rate: { max: maxB + 20 }, spo2: { min: 88 } }, doctorNote: '心内科李医生：房颤，静息心率偏快' } });
+    expect(set.statusCode).toBe(200);
+    expect(set.json().thresholds.heart_rate).toMatchObject({ max: maxB + 20, source: 'person' });
+    expect(set.json().thresholds.bp_systolic.source).toBe('default');
+    expect(set.json().thresholds.note).toContain('李医生');
+    await publish(b, { heart_rate: maxB + 5, spo2: 89 });
+    expect(await alertsOf(b.id)).toHaveLength(0);
+    await publish(b, { heart_rate: maxB + 25, blood_pressure: { systolic: 200, diastolic: 80 } });
+    expect((await alertsOf(b.id)).map((x) => x.metric).sort()).toEqual(['bp_systolic', 'heart_rate']);
+  });
+
+  it('"no data for N hours" fires from the periodic check and ends when data returns', async () => {
+    const p = await newPerson({ noDataHours: 2 });
+    await publish(p, { heart_rate: 70, steps: 10 });
+    t.clock.advanceMinutes(60);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await alertsOf(p.id)).filter((a) => a.kind === 'no_data')).toHaveLength(0);
+    t.clock.advanceMinutes(75);
+    await t.og.ctx.jobs.runAllDue();
+    const nd = (await alertsOf(p.id)).filter((a) => a.kind === 'no_data');
+    expect(nd).toHaveLength(1);
+    expect(nd[0]!.status).toBe('open');
+    expect((await inbox(p.carerCookie)).some((n) => n.kind === 'care.alert' && n.data.kind === 'no_data')).toBe(true);
+    // Only one while it lasts.
+    t.clock.advanceMinutes(30);
+    await t.og.ctx.jobs.runAllDue();
+    expect((await alertsOf(p.id)).filter((a) => a.kind === 'no_data')).toHaveLength(1);
+    await publish(p, { heart_rate: 72 });
+    expect((await alertsOf(p.id)).find((a) => a.kind === 'no_data')!.status).toBe('closed');
+  });
+
+  it('a meal order applies the subsidy of the resident’s tag', async () => {
+    const day = new Date(t.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const item = await t.req('POST', '/api/care/menu', { cookie: commAdmin, body: { nodePath: qiaotouPath, day, name: '清蒸鱼套餐', priceCents: 1800, subsidies: [{ tag: '高龄', amountCents: 600 }, { tag: '低保', amountCents: 1000 }], delivery: true } });
+    expect(item.statusCode).toBe(201);
+    const menuItemId = item.json().id as string;
+    expect((await t.req('POST', '/api/care/menu', { cookie: commAdmin, body: { nodePath: qiaotouPath, day, name: 'x', priceCents: 100, subsidies: [{ tag: '高龄', amountCents: 600 }] } })).statusCode).toBe(400);
+    const base = db().selectFrom('residents').select(['id', 'tags']).where('node_path', 'like', `${qiaotouPath}/%`).where('status', '=', 'resident');
+    const old = await base.where((eb) => eb(eb.val('高龄'), '=', eb.fn.any('tags'))).where((eb) => eb.not(eb(eb.val('低保'), '=', eb.fn.any('tags')))).executeTakeFirstOrThrow();
+    const none = await base.where((eb) => eb.not(eb(eb.val('高龄'), '=', eb.fn.any('tags')))).where((eb) => eb.not(eb(eb.val('低保'), '=', eb.fn.any('tags')))).executeTakeFirstOrThrow();
+    const o1 = await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: old.id, qty: 2, mode: 'delivery' } });
+    expect(o1.statusCode).toBe(201);
+    expect(o1.json()).toMatchObject({ unitCents: 1800, subsidyTag: '高龄', subsidyCents: 1200, payCents: 2400 });
+    const o2 = await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: none.id, qty: 1, mode: 'pickup' } });
+    expect(o2.json()).toMatchObject({ subsidyTag: null, subsidyCents: 0, payCents: 1800 });
+    const low = await base.where((eb) => eb(eb.val('低保'), '=', eb.fn.any('tags'))).executeTakeFirst();
+    if (low) expect((await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: low.id, qty: 1, mode: 'pickup' } })).json()).toMatchObject({ subsidyTag: '低保', subsidyCents: 1000, payCents: 800 });
+    // A resident orders only for themself.
+    const res = await t.login('resident.qiaotou');
+    expect((await t.req('POST', '/api/care/orders', { cookie: res, body: { menuItemId, residentId: old.id, qty: 1, mode: 'pickup' } })).statusCode).toBe(403);
+    expect((await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: old.id, qty: 0, mode: 'pickup' } })).statusCode).toBe(400);
+  });
+
+  it('health readings: encrypted at rest, visible to the person’s carers and authorised staff only, every view logged', async () => {
+    const a = await newPerson();
+    const b = await newPerson();
+    await publish(a, { heart_rate: 77, spo2: 97, steps: 1500 });
+    await publish(b, { heart_rate: 66 });
+    const raw = await db().selectFrom('care_readings').selectAll().where('person_id', '=', a.id).execute();
+    expect(raw).toHaveLength(1);
+    // stored as AES-GCM ciphertext (base64 may contain any digits by chance), which decrypts to the reading
+    expect(raw[0]!.data_enc).toMatch(/^v1:[A-Za-z0-9+/]+=*$/);
+    expect(raw[0]!.data_enc).not.toContain('heart_rate');
+    expect(JSON.parse(t.og.ctx.cipher.decrypt(raw[0]!.data_enc))).toMatchObject({ heart_rate: 77 });
+    expect(raw[0]!.data_enc).not.toContain('heart');
+
+    const logs = async () => Number((await db().selectFrom('data_access_log').select((eb) => eb.fn.countAll<number>().as('n')).where('entity', '=', 'care_person').executeTakeFirstOrThrow()).n);
+    const before = await logs();
+    const mine = await t.req('GET', `/api/care/persons/${a.id}/readings`, { cookie: a.carerCookie });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json().items[0].values).toMatchObject({ heart_rate: 77, spo2: 97, steps: 1500 });
+    expect(await logs()).toBe(before + 1);
+    // The carer of A sees nothing of B, not even that B exists.
+    expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: a.carerCookie })).statusCode).toBe(404);
+    expect((await t.req('GET', `/api/care/persons/${b.id}`, { cookie: a.carerCookie })).statusCode).toBe(404);
+    expect((await t.req('GET', '/api/care/persons', { cookie: a.carerCookie })).json().items.map((x: { id: string }) => x.id)).toEqual([a.id]);
+    // A grid worker who is not B's carer sees the roster entry but not the readings; the community admin may (logged).
+    expect((await t.req('GET', `/api/care/persons/${b.id}`, { cookie: gw })).statusCode).toBe(200);
+    expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: gw })).statusCode).toBe(404);
+    expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: commAdmin })).json().items[0].values.heart_rate).toBe(66);
+    expect(await logs()).toBe(before + 2);
+    // Staff of another community cannot.
+    expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: await t.login('community_admin.mulian') })).statusCode).toBe(404);
+  });
+
+  it('retention: raw readings older than the configured days are deleted, alerts kept', async () => {
+    const p = await newPerson();
+    await publish(p, { heart_rate: 70, fall: 1 });
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: commAdmin, body: { readingRetentionDays: 1 } })).statusCode).toBe(403);
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: admin, body: { readingRetentionDays: 0 } })).statusCode).toBe(400);
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: admin, body: { readingRetentionDays: 1 } })).json().readingRetentionDays).toBe(1);
+    t.clock.advanceMinutes(26 * 60);
+    await t.og.ctx.jobs.runAllDue();
+    expect(await db().selectFrom('care_readings').selectAll().where('person_id', '=', p.id).execute()).toHaveLength(0);
+    expect((await alertsOf(p.id)).length).toBeGreaterThan(0);
+  });
+});

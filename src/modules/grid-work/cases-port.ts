@@ -1,0 +1,5 @@
+/**
+ * The one place grid-work reaches the cases module (patrol reports, proxy reports, the one-stop
+ * desk's open cases). Cases is reached only through its public functions.
+ */
+export { reportCase, getCase, type CaseView } from '../cases/index.js';

@@ -1,0 +1,145 @@
+/// <reference lib="dom" />
+/**
+ * A grid worker on a phone (375×812): starts a patrol, the phone's positions become the track, a
+ * problem is reported from the patrol, a second one is made without signal and sent once when the
+ * signal returns, and the patrol ends with a summary.
+ *
+ * Screenshots go to test-results/screenshots/.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { pointInCell } from '../../src/modules/org/demo-geometry.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const SHOTS = join(ROOT, 'test-results/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let og: OneGrid;
+let browser: Browser;
+let base: string;
+let tmpData: string | null = null;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
+    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('web build failed');
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-gw-'));
+  const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };
+  og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
+  await og.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await og?.close();
+  if (tmpData) rmSync(tmpData, { recursive: true, force: true });
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** a point inside grid 430103007001G01 (lattice cell 0,3) */
+const inG1 = (u: number, v: number) => {
+  const [longitude, latitude] = pointInCell(0, 3, u, v);
+  return { longitude, latitude, accuracy: 10 };
+};
+
+describe('grid worker on a phone', () => {
+  it('runs a patrol, reports a problem from it (one of them offline, sent once), and ends with a summary', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, locale: 'zh-CN', deviceScaleFactor: 2 });
+    await ctx.grantPermissions(['geolocation'], { origin: base });
+    await ctx.setGeolocation(inG1(0.3, 0.3));
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 401|ERR_INTERNET_DISCONNECTED/.test(m.text())) errors.push(`console: ${m.text()}`);
+    });
+
+    await page.goto(`${base}/h5/patrol`);
+    await page.waitForURL(/\/login/);
+    await page.getByLabel('用户名或手机号').fill('grid_worker.qiaotou');
+    await page.getByLabel('密码', { exact: true }).fill('onegrid-demo');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.waitForURL(`${base}/h5/patrol`);
+    await page.getByTestId('field-page').waitFor();
+    await page.getByTestId('net-status').getByText('在线').waitFor();
+    await page.getByText('巡查走访').first().waitFor();
+
+    // start: the patrol runs in the worker's grid
+    await page.getByTestId('patrol-start').click();
+    await page.getByTestId('patrol-active').waitFor();
+    await page.getByTestId('patrol-active').getByText('桥头第1网格').waitFor();
+    const patrol = await og.ctx.db.selectFrom('patrols').selectAll().where('state', '=', 'active').executeTakeFirstOrThrow();
+
+    // the phone moves: its positions are sent and stored as the track
+    for (const [u, v] of [
+      [0.4, 0.35],
+      [0.5, 0.45],
+      [0.6, 0.55],
+    ] as const) {
+      const before = Number((await page.getByTestId('patrol-points').textContent()) ?? 0);
+      await ctx.setGeolocation(inG1(u, v));
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="patrol-points"]')?.textContent ?? 0) > n, before);
+    }
+    const stored = await og.ctx.db.selectFrom('patrol_points').select(['lng', 'lat']).where('patrol_id', '=', patrol.id).execute();
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    const g1 = inG1(0.6, 0.55);
+    expect(stored.some((p) => Math.abs(p.lng - g1.longitude) < 1e-6 && Math.abs(p.lat - g1.latitude) < 1e-6)).toBe(true);
+    await shot(page, 'gridwork-phone-patrol');
+
+    // a problem seen on the way
+    const first = '桥头小区3栋门口井盖破损，存在安全隐患';
+    await page.getByTestId('report-description').fill(first);
+    await page.getByTestId('report-submit').click();
+    await page.getByTestId('report-list').getByText(/^\d{13}$/).first().waitFor();
+
+    // no signal: the report is kept on the phone …
+    const second = '巡查发现路边垃圾堆积，无人清运';
+    await ctx.setOffline(true);
+    await page.getByTestId('net-status').getByText('离线').waitFor();
+    await page.getByTestId('report-description').fill(second);
+    await page.getByTestId('report-submit').click();
+    await page.getByTestId('queue-count').getByText('待发送 1').waitFor();
+    expect(await og.ctx.db.selectFrom('cases').select('id').where('description', '=', second).execute()).toHaveLength(0);
+    await shot(page, 'gridwork-phone-offline-queued');
+
+    // … and sent once when the signal returns
+    await ctx.setOffline(false);
+    await page.getByTestId('queue-count').getByText('待发送 0').waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-list"] .ant-tag-green').length === 2, undefined, { timeout: 30_000 });
+    const sent = await og.ctx.db.selectFrom('cases').select(['id', 'channel']).where('description', '=', second).execute();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.channel).toBe('patrol');
+
+    // end with a summary
+    await page.getByTestId('patrol-summary-input').fill('巡查桥头第1网格，发现问题两处，均已上报。');
+    await page.getByTestId('patrol-end').click();
+    await page.getByTestId('patrol-summary').waitFor();
+    expect(await page.getByTestId('summary-cases').textContent()).toBe('2');
+    const ended = await og.ctx.db.selectFrom('patrols').selectAll().where('id', '=', patrol.id).executeTakeFirstOrThrow();
+    expect(ended.state).toBe('ended');
+    expect(await og.ctx.db.selectFrom('patrol_cases').select('case_id').where('patrol_id', '=', patrol.id).execute()).toHaveLength(2);
+    await shot(page, 'gridwork-phone-summary');
+
+    // nothing on the page overflows the phone's width
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});
