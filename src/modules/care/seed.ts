@@ -17,6 +17,8 @@ const SUBSIDIES = [
 
 /** Demo: a care roster of the demo 独居老人/高龄 residents, two bracelets linked, services, a canteen menu and cooking shifts. */
 export async function seedCare(ctx: AppContext): Promise<void> {
+  // seeded once: a restart (or a database that already has a roster) must not enrol anyone twice
+  if (await ctx.db.selectFrom('care_persons').select('id').limit(1).executeTakeFirst()) return;
   const actor = systemActor();
   const now = ctx.clock.now();
   const people = (await residentsMatching(ctx.db, { tagsAny: ['独居老人', '高龄'], on: now })).slice(0, 40);
