@@ -10,7 +10,8 @@ export type ErrorKind =
   | 'conflict'
   | 'too_large'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'insufficient_storage';
 
 export const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -21,6 +22,7 @@ export const STATUS: Record<ErrorKind, number> = {
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,
+  insufficient_storage: 507,
 };
 
 export class AppError extends Error {

@@ -1,12 +1,12 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, kill9, killAll, login, startServer as startChild, track, until } from './server.js';
 
 /**
  * Fault suite: no telemetry accepted by the broker at QoS 1 is lost when the server is killed with
@@ -19,58 +19,20 @@ import { afterAll, describe, expect, it } from 'vitest';
  * The server runs as a child process (`node --import tsx src/main.ts`) on embedded PGlite in a
  * temporary data directory (or on PostgreSQL when TEST_DATABASE_URL is set).
  */
-const ROOT = join(import.meta.dirname, '../..');
 const KEY = randomBytes(32).toString('base64');
 const sh = promisify(execFile);
 const dirs: string[] = [];
-const procs: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  killAll();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function startServer(env: Record<string, string>): Promise<{ proc: ChildProcess; base: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ONEGRID_ENCRYPTION_KEY: KEY, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  procs.push(proc);
-  const base = `http://127.0.0.1:${env.PORT}`;
-  await until(async () => {
-    const r = await fetch(`${base}/readyz`);
-    const b = (await r.json()) as { checks: { mqtt?: { ok: boolean } } };
-    return r.status === 200 && b.checks.mqtt?.ok;
-  }, 'the server to be ready with MQTT');
-  return { proc, base };
-}
-
-async function kill9(proc: ChildProcess): Promise<void> {
-  proc.kill('SIGKILL');
-  await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r)));
-}
+const startServer = (env: Record<string, string>) => startChild(env, { key: KEY, needMqtt: true });
 
 /** Signs in once and returns a reader of the stored `seq` values of one device. */
 async function seqReader(base: string, deviceName: string, from: number): Promise<() => Promise<Set<number>>> {
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'onegrid-demo' }) });
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = await login(base);
   const list = (await (await fetch(`${base}/api/iot/devices?q=${encodeURIComponent(deviceName)}`, { headers: { cookie } })).json()) as { items: Array<{ id: string; name: string }> };
   const id = list.items.find((d) => d.name === deviceName)!.id;
   const q = `keys=seq&from=${new Date(from - 1000).toISOString()}&to=${new Date(from + 3_600_000).toISOString()}&limit=20000`;
@@ -143,8 +105,7 @@ describe('kill -9 during a QoS 1 burst', () => {
       if (variant.privateBroker) {
         brokerPort = await freePort();
         writeFileSync(join(dir, 'mosquitto.conf'), `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`);
-        const b = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-        procs.push(b);
+        track(spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' }));
         await until(async () => (await sh('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(brokerPort), '-E', '-t', 'x/ready']).then(() => true)), 'the private broker');
       }
       const clientId = `onegrid-kill-${randomBytes(4).toString('hex')}`;

@@ -126,13 +126,14 @@ export async function storePhotos(ctx: AppContext, actor: Actor, files: Array<{ 
     for (const p of prepared) {
       const path = join(root, sub, `${p.id}.${p.ext}`);
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, p.data);
+      // remembered before writing: a write that fails part-way (disk full) leaves a file to remove
       written.push(path);
+      await writeFile(path, p.data);
       let thumbPath: string | null = null;
       if (p.thumb) {
         thumbPath = join(root, sub, `${p.id}.thumb.webp`);
-        await writeFile(thumbPath, p.thumb);
         written.push(thumbPath);
+        await writeFile(thumbPath, p.thumb);
       }
       rows.push({
         id: p.id,

@@ -64,6 +64,12 @@ function isUnavailable(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(e?.message ?? '');
 }
 
+/** The disk under the data directory is full (or over quota): the write did not happen. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** Postgres errors caused by the input (a value the column cannot take), mapped to 4xx. */
 function pgInputError(err: unknown): AppError | null {
   const e = err as { code?: string; constraint?: string };
@@ -218,6 +224,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions): Promise<
       const kind = status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 413 ? 'too_large' : status === 429 ? 'rate_limited' : status === 409 ? 'conflict' : 'invalid';
       const message = (err.code && FASTIFY_MESSAGES[err.code]) || '请求不正确';
       return reply.status(status).send({ error: { code: kind, message, details: null } });
+    }
+    if (isDiskFull(err)) {
+      req.log.error({ err }, 'disk full');
+      return sendError(reply, new AppError('insufficient_storage', '服务器存储空间已满，文件未能保存，请稍后重试或联系管理员', { retryAfterSeconds: 60 }));
     }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: '服务器内部错误，请稍后重试', details: { requestId: req.id } } });
