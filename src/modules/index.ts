@@ -14,6 +14,8 @@ import { iotModule } from './iot/index.js';
 import { ledgerModule } from './ledger/index.js';
 import { partnersModule } from './partners/index.js';
 import { deliberationModule } from './deliberation/index.js';
+import { open311Module } from './open311/index.js';
+import { outboxModule } from '../platform/outbox/index.js';
 
 /** Every module, in dependency order (seeds run in this order). */
-export const MODULES: ModuleManifest[] = [authModule, auditModule, orgModule, dispatchModule, ...casesModules, ledgerModule, partnersModule, deliberationModule, iotModule, mediationModule, gridWorkModule, servicesModule, careModule, analyticsModule, privacyModule];
+export const MODULES: ModuleManifest[] = [authModule, auditModule, orgModule, dispatchModule, ...casesModules, outboxModule, open311Module, ledgerModule, partnersModule, deliberationModule, iotModule, mediationModule, gridWorkModule, servicesModule, careModule, analyticsModule, privacyModule];
