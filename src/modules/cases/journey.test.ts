@@ -16,7 +16,7 @@ describe('cases: one case from report to rating through HTTP, five users', () =>
   });
   afterAll(async () => t?.close());
 
-  it('resident reports → dispatcher dispatches → department accepts and resolves → grid worker verifies → resident rates', async () => {
+  it('resident reports → dispatcher dispatches → department accepts, asks for more time → supervisor approves → department resolves → grid worker verifies → resident rates', async () => {
     const events: string[] = [];
     const off = t.og.ctx.events.subscribe((e) => events.push(e.type));
 
@@ -56,21 +56,46 @@ describe('cases: one case from report to rating through HTTP, five users', () =>
     expect(dispatched.department.code).toBe('SZ');
     expect(dispatched.deadlineAt).toBe('2026-11-23T07:00:00.000Z'); // 09:00 + 4 working hours: 3 h to 12:00, 1 h from 14:00 → 15:00 Shanghai
 
-    // 3. dept.sz accepts and resolves with a photo
+    // 3. dept.sz accepts
     const dept = await u.as('dept.sz');
     const work = (await t.req('GET', '/api/cases/worklist?bucket=to_accept', { cookie: dept })).json();
     expect(work.items.map((x: { id: string }) => x.id)).toContain(id);
     t.clock.advanceMinutes(20);
     const accepted = (await post(t, dept, `/api/cases/${id}/accept`, { version: dispatched.version })).json();
     expect(accepted.state).toBe('accepted');
+
+    // 4. dept.sz needs a custom-made cover and asks for 2 more hours; the supervisor approves from the extensions board
+    const asked = await post(t, dept, `/api/cases/${id}/extension`, { version: accepted.version, hours: 2, reason: '需定制非标井盖' });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json().deadlineAt).toBe(dispatched.deadlineAt); // nothing moves until a supervisor decides
+    expect(asked.json().allowedActions).not.toContain('requestExtension'); // one request at a time
+    const supervisor = await u.as('supervisor');
+    const supInbox = (await t.req('GET', '/api/notifications', { cookie: supervisor })).json();
+    expect(supInbox.items.map((n: { kind: string }) => n.kind)).toContain('case.extension');
+    const board = (await t.req('GET', '/api/cases/board?kind=extensions', { cookie: supervisor })).json();
+    const pending = board.items.find((x: { id: string }) => x.id === id);
+    expect(pending.pendingExtension).toMatchObject({ hours: 2, reason: '需定制非标井盖' });
+    const onBoard = (await t.req('GET', `/api/cases/${id}`, { cookie: supervisor })).json();
+    expect(onBoard.allowedActions).toContain('decideExtension');
+    t.clock.advanceMinutes(10);
+    const approved = await post(t, supervisor, `/api/cases/${id}/extension/decision`, { version: onBoard.version, approve: true, note: '同意延期' });
+    expect(approved.statusCode).toBe(200);
+    // 4 + 2 working hours from Monday 09:00: 09:00–12:00 and 14:00–17:00 → 17:00 Shanghai
+    expect(approved.json().deadlineAt).toBe('2026-11-23T09:00:00.000Z');
+    expect(approved.json().state).toBe('accepted');
+    expect((await t.req('GET', '/api/cases/board?kind=extensions', { cookie: supervisor })).json().items.map((x: { id: string }) => x.id)).not.toContain(id);
+    const deptInbox = (await t.req('GET', '/api/notifications', { cookie: dept })).json();
+    expect(deptInbox.items.find((n: { kind: string; title: string }) => n.kind === 'case.extension')?.title).toContain('已批准');
+
+    // 5. dept.sz resolves with a photo
     const up2 = multipart([{ name: 'fixed.jpg', data: await tinyJpeg() }]);
     const after = (await t.req('POST', '/api/files', { cookie: dept, body: up2.body, headers: up2.headers })).json();
     t.clock.advanceHours(1);
-    const resolved = await post(t, dept, `/api/cases/${id}/resolve`, { version: accepted.version, note: '已更换新井盖', photos: [after[0].id] });
+    const resolved = await post(t, dept, `/api/cases/${id}/resolve`, { version: approved.json().version, note: '已更换新井盖', photos: [after[0].id] });
     expect(resolved.statusCode).toBe(200);
     expect(resolved.json().state).toBe('resolved');
 
-    // 4. grid_worker.qiaotou verifies on site
+    // 6. grid_worker.qiaotou verifies on site
     const gw = await u.as('grid_worker.qiaotou');
     const tasks = (await t.req('GET', '/api/cases/verification', { cookie: gw })).json();
     expect(tasks.items.map((x: { id: string }) => x.id)).toContain(id);
@@ -79,7 +104,7 @@ describe('cases: one case from report to rating through HTTP, five users', () =>
     // the grid worker can see the department's photo of the case
     expect((await t.req('GET', `/api/files/${after[0].id}/thumb`, { cookie: gw })).statusCode).toBe(200);
 
-    // 5. back to the resident: inbox, public timeline, rating
+    // 7. back to the resident: inbox, public timeline, rating
     const inbox = (await t.req('GET', '/api/notifications', { cookie: resident })).json();
     expect(inbox.items.map((n: { kind: string }) => n.kind)).toEqual(expect.arrayContaining(['case.dispatched', 'case.resolved', 'case.closed']));
     const mine = (await t.req('GET', `/api/cases/${id}`, { cookie: resident })).json();
@@ -95,6 +120,9 @@ describe('cases: one case from report to rating through HTTP, five users', () =>
     const staff = (await t.req('GET', `/api/cases/${id}`, { cookie: dispatcher })).json();
     const names = staff.timeline.map((e: { actor: string }) => e.actor);
     expect(names).toEqual(expect.arrayContaining(['街道受理派遣员', '桥头网格员']));
+    const extended = staff.timeline.find((e: { action: string }) => e.action === 'extended');
+    expect(extended).toMatchObject({ note: '同意延期', data: { hours: 2, deadlineAt: '2026-11-23T09:00:00.000Z' } });
+    expect(staff.timeline.map((e: { action: string }) => e.action)).toEqual(['reported', 'filed', 'dispatched', 'accepted', 'extension_requested', 'extended', 'resolved', 'verified', 'closed', 'rated']);
     expect(staff.timeline.find((e: { action: string }) => e.action === 'resolved').photos[0].id).toBe(after[0].id);
 
     // public tracking by number and by receipt code, without personal data
@@ -108,9 +136,29 @@ describe('cases: one case from report to rating through HTTP, five users', () =>
     expect((await t.req('GET', '/api/cases/track/ZZZZZZ')).statusCode).toBe(404);
 
     off();
-    expect(events).toEqual(expect.arrayContaining(['case.reported', 'case.filed', 'case.dispatched', 'case.accepted', 'case.resolved', 'case.verified', 'case.closed', 'case.rated']));
+    expect(events).toEqual(expect.arrayContaining(['case.reported', 'case.filed', 'case.dispatched', 'case.accepted', 'case.extended', 'case.resolved', 'case.verified', 'case.closed', 'case.rated']));
     // every step audited
     const audits = await t.og.ctx.db.selectFrom('audit_log').select('action').where('entity', '=', 'case').where('entity_id', '=', id).orderBy('seq').execute();
-    expect(audits.map((a) => a.action)).toEqual(['case.report', 'case.dispatch', 'case.accept', 'case.resolve', 'case.verify', 'case.rate']);
+    expect(audits.map((a) => a.action)).toEqual(['case.report', 'case.dispatch', 'case.accept', 'case.requestExtension', 'case.decideExtension', 'case.resolve', 'case.verify', 'case.rate']);
+    // five different accounts acted on the case
+    const actors = await t.og.ctx.db
+      .selectFrom('audit_log')
+      .innerJoin('users', 'users.id', 'audit_log.actor_id')
+      .select(['users.username', 'audit_log.action'])
+      .where('audit_log.entity', '=', 'case')
+      .where('audit_log.entity_id', '=', id)
+      .orderBy('audit_log.seq')
+      .execute();
+    expect(actors.map((a) => [a.action, a.username])).toEqual([
+      ['case.report', 'resident.qiaotou'],
+      ['case.dispatch', 'dispatcher'],
+      ['case.accept', 'dept.sz'],
+      ['case.requestExtension', 'dept.sz'],
+      ['case.decideExtension', 'supervisor'],
+      ['case.resolve', 'dept.sz'],
+      ['case.verify', 'grid_worker.qiaotou'],
+      ['case.rate', 'resident.qiaotou'],
+    ]);
+    expect(new Set(actors.map((a) => a.username)).size).toBe(5);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import { listCategories } from '../dispatch/index.js';
 
 describe('cases: demo data', () => {
   let t: TestApp;
@@ -75,5 +76,62 @@ describe('cases: demo data', () => {
     const r = await t.req('POST', '/api/cases', { cookie: await t.login('dispatcher'), body: { description: '测试', location: { lng: 112.965, lat: 28.158 }, category: 'OT00' } });
     expect(r.statusCode).toBe(201);
     expect(r.json().number).toBe('20261123' + String(today + 1).padStart(5, '0'));
+  });
+
+  it('places each case in its grid, the estate and the community above it', async () => {
+    // org paths are district/street/community/estate/grid (no leading slash)
+    const db = t.og.ctx.db;
+    const nodes = await db.selectFrom('org_nodes').select(['id', 'level', 'code', 'name', 'path', 'props']).where('level', 'in', ['community', 'estate', 'grid']).execute();
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    // the demo cases (the test above adds one of its own through the API)
+    const all = await db.selectFrom('cases').select(['id', 'number', 'grid_id', 'estate_id', 'community_id', 'node_path', 'state', 'category_code', 'department_id', 'channel', 'reporter_user_id', 'advice']).execute();
+    const cases = all.filter((c) => (typeof c.advice === 'string' ? JSON.parse(c.advice) : c.advice)?.source === 'demo');
+    expect(cases).toHaveLength(2000);
+    for (const c of cases) {
+      const grid = byId.get(c.grid_id!);
+      const estate = byId.get(c.estate_id!);
+      const community = byId.get(c.community_id!);
+      expect(grid?.level, c.number).toBe('grid');
+      expect(estate?.level, c.number).toBe('estate');
+      expect(community?.level, c.number).toBe('community');
+      expect(c.node_path).toBe(grid!.path);
+      expect(grid!.path.startsWith(estate!.path + '/'), `${c.number}: ${grid!.path} under ${estate!.path}`).toBe(true);
+      expect(estate!.path.startsWith(community!.path + '/'), `${c.number}: ${estate!.path} under ${community!.path}`).toBe(true);
+    }
+    // every demo community has cases
+    const communities = nodes.filter((n) => n.level === 'community');
+    expect(communities).toHaveLength(5);
+    for (const k of communities) expect(cases.filter((c) => c.community_id === k.id).length, k.name).toBeGreaterThan(100);
+
+    // the people acting on a case belong to its community: a patrol report comes from a grid worker bound inside it
+    const users = await db.selectFrom('users').select(['id', 'username', 'node_id']).execute();
+    const nodePath = new Map((await db.selectFrom('org_nodes').select(['id', 'path']).execute()).map((n) => [n.id, n.path]));
+    const patrol = cases.filter((c) => c.channel === 'patrol');
+    expect(patrol.length).toBeGreaterThan(100);
+    for (const c of patrol) {
+      const u = users.find((x) => x.id === c.reporter_user_id);
+      expect(u?.username, c.number).toMatch(/^grid_worker\./);
+      const at = nodePath.get(u!.node_id!)!;
+      expect(at.startsWith(byId.get(c.community_id!)!.path + '/'), `${c.number}: ${u!.username} at ${at}`).toBe(true);
+    }
+
+    // property categories (department WY) go to the estate's own property company, or the community (SQ) when it has none
+    const cats = new Map((await listCategories(t.og.ctx)).map((x) => [x.code, x]));
+    const depts = new Map((await db.selectFrom('departments').select(['id', 'code']).execute()).map((d) => [d.id, d.code]));
+    const property = cases.filter((c) => c.state === 'closed' && cats.get(c.category_code!)?.department === 'WY');
+    expect(property.length).toBeGreaterThan(20);
+    let byCompany = 0;
+    for (const c of property) {
+      const company = (byId.get(c.estate_id!)!.props as { propertyCompanyCode?: string | null }).propertyCompanyCode ?? null;
+      expect(depts.get(c.department_id!), c.number).toBe(company ?? 'SQ');
+      if (company) byCompany++;
+    }
+    expect(byCompany).toBeGreaterThan(0);
+
+    // the community ranking names communities
+    const sup = await t.login('supervisor');
+    const e = (await t.req('GET', '/api/cases/evaluation?groupBy=community&from=2026-08-01T00:00:00Z', { cookie: sup })).json();
+    expect(e.rows.map((r: { group: { name: string } }) => r.group.name).sort()).toEqual(communities.map((k) => k.name).sort());
+    expect(e.rows.map((r: { group: { code: string } }) => r.group.code).sort()).toEqual(communities.map((k) => k.code).sort());
   });
 });

@@ -68,8 +68,10 @@ export async function seedCases(ctx: AppContext): Promise<void> {
     const grid = pick(grids);
     const [ci, cj] = (grid.props as { cell: [number, number] }).cell;
     const [lng, lat] = pointInCell(ci, cj, rand(), rand());
-    const estate = byPath.get(grid.path.split('/').slice(0, 5).join('/'));
-    const community = byPath.get(grid.path.split('/').slice(0, 4).join('/'));
+    // grid path: district/street/community/estate/grid (no leading slash)
+    const segments = grid.path.split('/');
+    const estate = byPath.get(segments.slice(0, 4).join('/'));
+    const community = byPath.get(segments.slice(0, 3).join('/'));
     const slug = SLUGS[community?.code ?? ''] ?? 'qiaotou';
     // reports: more recent days a little denser, day-time hours
     const dayAgo = Math.floor(Math.pow(rand(), 1.15) * 90);

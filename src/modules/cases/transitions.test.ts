@@ -205,31 +205,53 @@ describe('cases: the state machine', () => {
     await expectOnly(x.id, { dispatcher: ['note'], supervisor: ['note'] });
   });
 
-  it('catches stale versions: of two concurrent edits one wins and the other gets 409', async () => {
+  it('catches stale versions: a step sent with a version someone else has moved past gets 409 and changes nothing', async () => {
     const dispatcher = await u.as('dispatcher');
+    const hw = await u.as('dept.hw');
+    const sup = await u.as('supervisor');
     const c = await reportAs(t, dispatcher, { description: '暴露垃圾', category: 'EN01' });
     const d = await step(t, dispatcher, c.id, 'dispatch', { version: c.version });
+    // two people read the case at the same version; the supervisor urges first, so the handler's copy is stale
+    const seenByHandler = (await t.req('GET', `/api/cases/${c.id}`, { cookie: hw })).json();
+    expect(seenByHandler.version).toBe(d.version);
+    const urged = await step(t, sup, c.id, 'urge', { version: d.version, note: '请尽快处理' });
+    expect(urged.version).toBe(d.version + 1);
+    const stale = await post(t, hw, `/api/cases/${c.id}/accept`, { version: seenByHandler.version });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.details.currentVersion).toBe(urged.version);
+    expect(stale.json().error.details.allowed).toContain('accept'); // the step itself is legal: only the version is old
+    // the supervisor's own copy is now stale too: a second urge on the old version is refused the same way
+    const again = await post(t, sup, `/api/cases/${c.id}/urge`, { version: d.version, note: '再次督办' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.details.currentVersion).toBe(urged.version);
+    // nothing was changed by the refusals
+    let now = (await t.req('GET', `/api/cases/${c.id}`, { cookie: dispatcher })).json();
+    expect(now).toMatchObject({ state: 'dispatched', version: urged.version, urgeCount: 1 });
+    expect(now.timeline.filter((e: { action: string }) => e.action === 'accepted')).toHaveLength(0);
+    // with the current version the same step goes through, and the old version is stale again
+    const accepted = await step(t, hw, c.id, 'accept', { version: now.version });
+    expect(accepted.state).toBe('accepted');
+    const late = await post(t, hw, `/api/cases/${c.id}/resolve`, { version: now.version, note: '已清运' });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.details.currentVersion).toBe(accepted.version);
+    now = (await t.req('GET', `/api/cases/${c.id}`, { cookie: hw })).json();
+    expect(now).toMatchObject({ state: 'accepted', version: accepted.version });
+  });
+
+  it('of two legal steps sent at once on the same version, one is applied and the other gets 409', async () => {
+    const dispatcher = await u.as('dispatcher');
     const hw = await u.as('dept.hw');
-    const [a, b] = await Promise.all([post(t, hw, `/api/cases/${c.id}/accept`, { version: d.version }), post(t, hw, `/api/cases/${c.id}/return`, { version: d.version, reason: '不是我们的' })]);
-    // Exactly one wins. If accept won, the return is stale (409). If the return won, the case has
-    // left the department, so the accept finds nothing in the handler's scope (404).
-    const codes = [a.statusCode, b.statusCode];
-    expect(codes.filter((x) => x === 200)).toHaveLength(1);
-    if (a.statusCode === 200) expect(b.statusCode).toBe(409);
-    else {
-      expect(a.statusCode).toBe(404);
-      const back = (await t.req('GET', `/api/cases/${c.id}`, { cookie: dispatcher })).json();
-      expect(back.state).not.toBe('accepted');
-    }
-    // an old version is refused even for a legal step
-    const stale = await post(t, dispatcher, `/api/cases/${c.id}/notes`, { note: 'x' });
-    expect(stale.statusCode).toBe(200);
-    const now = (await t.req('GET', `/api/cases/${c.id}`, { cookie: hw })).json();
-    if (now.state === 'accepted') {
-      const r = await post(t, hw, `/api/cases/${c.id}/resolve`, { version: now.version - 1, note: '已清运' });
-      expect(r.statusCode).toBe(409);
-      expect(r.json().error.details.currentVersion).toBe(now.version);
-    }
+    const sup = await u.as('supervisor');
+    const c = await reportAs(t, dispatcher, { description: '暴露垃圾', category: 'EN01', location: pointIn(QIAOTOU_G01, 0.2, 0.8) });
+    const d = await step(t, dispatcher, c.id, 'dispatch', { version: c.version });
+    // accepting and urging are both legal before and after each other, so whichever comes second fails only on its version
+    const [a, b] = await Promise.all([post(t, hw, `/api/cases/${c.id}/accept`, { version: d.version }), post(t, sup, `/api/cases/${c.id}/urge`, { version: d.version, note: '请尽快处理' })]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    const loser = [a, b].find((r) => r.statusCode === 409)!;
+    expect(loser.json().error.details.currentVersion).toBe(d.version + 1);
+    const now = (await t.req('GET', `/api/cases/${c.id}`, { cookie: dispatcher })).json();
+    expect(now.version).toBe(d.version + 1);
+    expect(now.timeline.filter((e: { action: string }) => e.action === 'accepted' || e.action === 'urged')).toHaveLength(1);
   });
 
   it('validates intake: description, location in the district, known category', async () => {
@@ -333,5 +355,47 @@ describe('cases: the state machine', () => {
     const again = await reportCase(ctx, sys, input);
     expect(again.id).not.toBe(a.id);
     expect(again.created).toBe(true);
+  });
+
+  it('an extension refused by the supervisor: the deadline stays where it was and the case goes overdue on it', async () => {
+    t.clock.set(new Date('2026-11-30T09:00:00+08:00')); // a Monday, later than anything the tests above reach
+    u.reset();
+    const dispatcher = await u.as('dispatcher');
+    const dept = await u.as('dept.sz');
+    const sup = await u.as('supervisor');
+    let c = await reportAs(t, dispatcher, { description: '人行道井盖缺失', category: 'UF02', location: pointIn(QIAOTOU_G01, 0.3, 0.6) });
+    c = await step(t, dispatcher, c.id, 'dispatch', { version: c.version });
+    // UF02: 4 working hours from Monday 09:00 = 3 h to 12:00 + 1 h from 14:00 → 15:00 Shanghai
+    const deadline = '2026-11-30T07:00:00.000Z';
+    expect(c.deadlineAt).toBe(deadline);
+    c = await step(t, dept, c.id, 'accept', { version: c.version });
+    c = await step(t, dept, c.id, 'extension', { version: c.version, hours: 8, reason: '需要定制井盖' });
+    expect(c.pendingExtension).toMatchObject({ hours: 8, reason: '需要定制井盖' });
+    expect(c.deadlineAt).toBe(deadline);
+    await expectOnly(c.id, { 'dept.sz': ['return', 'resolve', 'note'], supervisor: ['decideExtension', 'suspend', 'urge', 'escalate', 'note'] });
+
+    c = await step(t, sup, c.id, 'extension/decision', { version: c.version, approve: false, note: '理由不充分，请按期完成' });
+    expect(c.state).toBe('accepted');
+    expect(c.deadlineAt).toBe(deadline);
+    expect(c.pendingExtension).toBeNull();
+    const row = await t.og.ctx.db.selectFrom('cases').select(['limit_minutes', 'deadline_at', 'deadline_gen']).where('id', '=', c.id).executeTakeFirstOrThrow();
+    expect(row.limit_minutes).toBe(4 * 60);
+    expect(new Date(row.deadline_at!).toISOString()).toBe(deadline);
+    const ext = await t.og.ctx.db.selectFrom('case_extensions').innerJoin('users', 'users.id', 'case_extensions.decided_by').select(['case_extensions.state', 'users.username', 'case_extensions.decision_note']).where('case_id', '=', c.id).execute();
+    expect(ext).toEqual([{ state: 'refused', username: 'supervisor', decision_note: '理由不充分，请按期完成' }]);
+    const staff = (await t.req('GET', `/api/cases/${c.id}`, { cookie: dispatcher })).json();
+    expect(staff.timeline.at(-1)).toMatchObject({ action: 'extension_refused', note: '理由不充分，请按期完成', data: { hours: 8 } });
+    expect(staff.timeline.map((e: { action: string }) => e.action)).not.toContain('extended');
+    const inbox = (await t.req('GET', '/api/notifications', { cookie: dept })).json();
+    expect(inbox.items.find((n: { kind: string; data: { caseId: string } }) => n.kind === 'case.extension' && n.data.caseId === c.id)?.title).toContain('未批准');
+    // the request is decided: no second decision, and the handler may ask again
+    await expectOnly(c.id, { 'dept.sz': ['return', 'resolve', 'requestExtension', 'note'], supervisor: ['suspend', 'urge', 'escalate', 'note'] });
+
+    // the original deadline still holds: at 15:00 the case is overdue
+    t.clock.set(new Date(deadline));
+    await t.og.ctx.jobs.runAllDue();
+    const after = await t.og.ctx.db.selectFrom('cases').select(['overdue_at', 'state']).where('id', '=', c.id).executeTakeFirstOrThrow();
+    expect(after.state).toBe('accepted');
+    expect(new Date(after.overdue_at!).toISOString()).toBe(deadline);
   });
 });

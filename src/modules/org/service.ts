@@ -83,7 +83,7 @@ export async function locatePoint(ctx: AppContext, lng: number, lat: number): Pr
   let community = st.communities.locate(lng, lat);
   if (!community && grid) {
     // Fall back to the grid's community by path.
-    const communityPath = grid.path.split('/').slice(0, 4).join('/');
+    const communityPath = grid.path.split('/').slice(0, 3).join('/'); // district/street/community
     const node = (await orgRepo.listNodes(ctx.db, { levels: ['community'], withGeometry: false })).find((n) => n.path === communityPath);
     community = node ? { id: node.id, code: node.code, name: node.name, path: node.path, geometry: { type: 'Polygon', coordinates: [] } } : null;
   }

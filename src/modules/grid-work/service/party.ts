@@ -153,7 +153,7 @@ export async function linkContactHouseholds(ctx: AppContext, actor: Actor, membe
   const ids = [...new Set(householdIds)];
   const hh = await nodeBriefs(ctx.db, { ids });
   const org = (await partyRepo.orgById(ctx.db, m.org_id))!;
-  const community = org.node_path.split('/').slice(0, 4).join('/');
+  const community = org.node_path.split('/').slice(0, 3).join('/'); // district/street/community
   for (const id of ids) {
     const h = hh.find((x) => x.id === id);
     if (!h || h.level !== 'household') throw invalid('住户不存在', [{ field: 'householdIds', message: `住户 ${id} 不存在` }]);
