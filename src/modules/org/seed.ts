@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { MultiPolygon, Polygon } from 'geojson';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../../platform/context.js';
@@ -70,6 +71,35 @@ function idCardCheck(body17: string): string {
   return c[s % 11]!;
 }
 
+/**
+ * The service area (服务区域) of every demo department, from the seeded nodes: the street offices'
+ * government departments and the utilities serve the whole street; the 社区居委会 (SQ) serves its
+ * communities; each property company serves exactly the estates whose props.propertyCompanyCode
+ * names it, and the 物业服务企业 umbrella (WY) the estates that have any company. Company areas
+ * stay tight on purpose: dispatch's service_area rule sends a WY category to the WY0x whose area
+ * holds the point, so an old estate without a company must lie outside all of them.
+ */
+export function serviceAreas(nodes: NodeInput[]): Map<string, Polygon | MultiPolygon> {
+  const street = nodes.find((n) => n.level === 'street' && n.code === STREET.code)?.geometry as Polygon | undefined;
+  if (!street) throw new Error('demo street has no polygon');
+  const polygonsOf = (list: NodeInput[]): MultiPolygon => ({ type: 'MultiPolygon', coordinates: list.map((n) => (n.geometry as Polygon).coordinates) });
+  const communities = nodes.filter((n) => n.level === 'community');
+  const estates = nodes.filter((n) => n.level === 'estate');
+  const companyOf = (e: NodeInput) => (e.props as { propertyCompanyCode?: string | null } | undefined)?.propertyCompanyCode ?? null;
+  const areas = new Map<string, Polygon | MultiPolygon>();
+  for (const d of specDepartments()) {
+    if (d.kind === 'community') areas.set(d.code, polygonsOf(communities));
+    else if (d.kind === 'company') areas.set(d.code, polygonsOf(estates.filter((e) => companyOf(e) !== null)));
+    else areas.set(d.code, street);
+  }
+  for (const p of PROPERTY_COMPANIES) {
+    const managed = estates.filter((e) => companyOf(e) === p.code);
+    if (managed.length === 0) throw new Error(`demo property company ${p.code} manages no estate`);
+    areas.set(p.code, polygonsOf(managed));
+  }
+  return areas;
+}
+
 let demoHash: Promise<string> | null = null;
 /** The demo accounts share one password, so one argon2id hash serves them all (demo data only). */
 const demoPasswordHash = () => (demoHash ??= hashPassword(DEMO_PASSWORD));
@@ -83,43 +113,44 @@ export async function seedOrg(ctx: AppContext): Promise<void> {
   const sys = systemActor();
   const rand = rng(20261125);
 
-  await withTx(ctx, async (trx) => {
-    for (const d of specDepartments()) await createDepartment(ctx, sys, { code: d.code, name: d.name, kind: d.kind, handles: d.handles }, trx);
-    for (const p of PROPERTY_COMPANIES) await createDepartment(ctx, sys, { code: p.code, name: p.name, kind: 'company', handles: '小区内维修、秩序、环境', parentCode: 'WY' }, trx);
-
-    const nodes: NodeInput[] = [
-      { code: DISTRICT.code, name: DISTRICT.name, level: 'district', geometry: blockPolygon(0, 6, 0, 6) },
-      { code: STREET.code, name: STREET.name, level: 'street', parentCode: DISTRICT.code, geometry: blockPolygon(0, 6, 0, 6) },
-    ];
-    let companyIdx = 0;
-    for (const c of COMMUNITIES) {
-      nodes.push({ code: c.code, name: c.name, level: 'community', parentCode: STREET.code, geometry: blockPolygon(c.i0, c.i1, c.j0, c.j1) });
-      const wide = c.i1 - c.i0 === 3; // 3×3 communities: estates are columns; 2×3: estates are rows
-      let gridNo = 0;
-      c.estates.forEach((estateName, e) => {
-        const [ei0, ei1, ej0, ej1] = wide ? [c.i0 + e, c.i0 + e + 1, c.j0, c.j1] : [c.i0, c.i1, c.j0 + e, c.j0 + e + 1];
-        const estateCode = `${c.code}E${e + 1}`;
-        const old = /安置|宿舍|村/.test(estateName);
-        const company = old ? null : PROPERTY_COMPANIES[companyIdx++ % PROPERTY_COMPANIES.length]!.code;
-        nodes.push({ code: estateCode, name: estateName, level: 'estate', parentCode: c.code, geometry: blockPolygon(ei0, ei1, ej0, ej1), props: { propertyCompanyCode: company, oldEstate: old } });
-        for (let i = ei0; i < ei1; i++)
-          for (let j = ej0; j < ej1; j++) {
-            gridNo++;
-            const gridCode = `${c.code}G${String(gridNo).padStart(2, '0')}`;
-            nodes.push({ code: gridCode, name: `${c.name.replace('社区', '')}第${gridNo}网格`, level: 'grid', parentCode: estateCode, geometry: blockPolygon(i, i + 1, j, j + 1), props: { cell: [i, j] } });
-            for (let b = 1; b <= 3; b++) {
-              const [lng, lat] = pointInCell(i, j, rand(), rand());
-              const buildingNo = (gridNo - 1) * 3 + b;
-              const bCode = `${gridCode}B${b}`;
-              nodes.push({ code: bCode, name: `${estateName}${buildingNo}栋`, level: 'building', parentCode: gridCode, lng, lat, props: { floors: 6 + Math.floor(rand() * 12), buildingNo } });
-              for (let h = 1; h <= 3; h++) {
-                const room = `${1 + Math.floor(rand() * 6)}0${h}`;
-                nodes.push({ code: `${bCode}H${h}`, name: `${estateName}${buildingNo}栋${Math.ceil(h / 2)}单元${room}室`, level: 'household', parentCode: bCode, lng, lat, props: { unit: Math.ceil(h / 2), room } });
-              }
+  const nodes: NodeInput[] = [
+    { code: DISTRICT.code, name: DISTRICT.name, level: 'district', geometry: blockPolygon(0, 6, 0, 6) },
+    { code: STREET.code, name: STREET.name, level: 'street', parentCode: DISTRICT.code, geometry: blockPolygon(0, 6, 0, 6) },
+  ];
+  let companyIdx = 0;
+  for (const c of COMMUNITIES) {
+    nodes.push({ code: c.code, name: c.name, level: 'community', parentCode: STREET.code, geometry: blockPolygon(c.i0, c.i1, c.j0, c.j1) });
+    const wide = c.i1 - c.i0 === 3; // 3×3 communities: estates are columns; 2×3: estates are rows
+    let gridNo = 0;
+    c.estates.forEach((estateName, e) => {
+      const [ei0, ei1, ej0, ej1] = wide ? [c.i0 + e, c.i0 + e + 1, c.j0, c.j1] : [c.i0, c.i1, c.j0 + e, c.j0 + e + 1];
+      const estateCode = `${c.code}E${e + 1}`;
+      const old = /安置|宿舍|村/.test(estateName);
+      const company = old ? null : PROPERTY_COMPANIES[companyIdx++ % PROPERTY_COMPANIES.length]!.code;
+      nodes.push({ code: estateCode, name: estateName, level: 'estate', parentCode: c.code, geometry: blockPolygon(ei0, ei1, ej0, ej1), props: { propertyCompanyCode: company, oldEstate: old } });
+      for (let i = ei0; i < ei1; i++)
+        for (let j = ej0; j < ej1; j++) {
+          gridNo++;
+          const gridCode = `${c.code}G${String(gridNo).padStart(2, '0')}`;
+          nodes.push({ code: gridCode, name: `${c.name.replace('社区', '')}第${gridNo}网格`, level: 'grid', parentCode: estateCode, geometry: blockPolygon(i, i + 1, j, j + 1), props: { cell: [i, j] } });
+          for (let b = 1; b <= 3; b++) {
+            const [lng, lat] = pointInCell(i, j, rand(), rand());
+            const buildingNo = (gridNo - 1) * 3 + b;
+            const bCode = `${gridCode}B${b}`;
+            nodes.push({ code: bCode, name: `${estateName}${buildingNo}栋`, level: 'building', parentCode: gridCode, lng, lat, props: { floors: 6 + Math.floor(rand() * 12), buildingNo } });
+            for (let h = 1; h <= 3; h++) {
+              const room = `${1 + Math.floor(rand() * 6)}0${h}`;
+              nodes.push({ code: `${bCode}H${h}`, name: `${estateName}${buildingNo}栋${Math.ceil(h / 2)}单元${room}室`, level: 'household', parentCode: bCode, lng, lat, props: { unit: Math.ceil(h / 2), room } });
             }
           }
-      });
-    }
+        }
+    });
+  }
+  const areas = serviceAreas(nodes);
+
+  await withTx(ctx, async (trx) => {
+    for (const d of specDepartments()) await createDepartment(ctx, sys, { code: d.code, name: d.name, kind: d.kind, handles: d.handles, serviceArea: areas.get(d.code) }, trx);
+    for (const p of PROPERTY_COMPANIES) await createDepartment(ctx, sys, { code: p.code, name: p.name, kind: 'company', handles: '小区内维修、秩序、环境', parentCode: 'WY', serviceArea: areas.get(p.code) }, trx);
     await upsertNodes(ctx, sys, nodes, trx);
   });
 
