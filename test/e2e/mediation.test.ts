@@ -73,9 +73,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `
 const OK = /^确\s*定$/;
 
 describe('mediation in the browser', () => {
-  // SKIPPED, known broken (session 1 note, issue #10 left open): after the mediator confirms 受理申请
-  // the detail page no longer shows 调解中 in the browser. The server-side tests of the same steps pass.
-  it.skip('a resident applies online; a mediator schedules a session, records the agreement and downloads the PDF', async () => {
+  it('a resident applies online; a mediator schedules a session, records the agreement and downloads the PDF', async () => {
     // The resident, on a phone.
     const r = await open({ width: 390, height: 844 }, true);
     await login(r.page, 'resident.qiaotou');
@@ -113,11 +111,15 @@ describe('mediation in the browser', () => {
     // parties' phones are masked
     await detail.getByTestId('parties-table').getByText('139****0001').waitFor();
 
-    // accept
+    // accept: the state goes from 待受理 to 调解中 and the accept button goes away
+    const state = detail.getByTestId('dispute-state');
+    expect(await state.textContent()).toBe('待受理');
     await detail.getByRole('button', { name: '受理申请' }).click();
     let dialog = m.page.getByRole('dialog');
     await dialog.getByRole('button', { name: OK }).click();
-    await detail.getByText('调解中').first().waitFor();
+    await state.getByText('调解中', { exact: true }).waitFor();
+    await detail.getByRole('button', { name: '受理申请' }).waitFor({ state: 'detached' });
+    await shot(m.page, 'mediation-console-accepted');
 
     // schedule an in-person session (the form proposes tomorrow 09:30)
     await detail.getByRole('button', { name: '安排调解' }).click();

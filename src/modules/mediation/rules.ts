@@ -167,11 +167,6 @@ export function suggestExperts(d: { type: DisputeType; nodePath: string; tier: T
   return out.sort((a, b) => b.score - a.score || a.expertId.localeCompare(b.expertId)).slice(0, limit);
 }
 
-/** Which expert kinds answer a legal-aid topic: lawyers first, then mediators and retired cadres. */
-export function legalAidKinds(): ExpertKind[] {
-  return ['lawyer'];
-}
-
 // ---------------------------------------------------------------- follow-up
 
 export const FOLLOWUP_DAYS = [7, 30] as const;

@@ -141,7 +141,7 @@ export default function DisputeDetailPage() {
           <Space wrap>
             <Typography.Title level={4} style={{ margin: 0 }}>{d.title}</Typography.Title>
             <Typography.Text type="secondary" className="og-mono">{d.number}</Typography.Text>
-            <StateTag state={d.state} />
+            <span data-testid="dispute-state"><StateTag state={d.state} /></span>
             <Tag color="geekblue" data-testid="dispute-tier">{tl(TIERS[d.tier])}</Tag>
             <RiskTag risk={d.riskLevel} />
             {d.enterpriseRelated && <Tag color="magenta">{tl({ zh: '涉企优先', en: 'Enterprise priority' })}</Tag>}
