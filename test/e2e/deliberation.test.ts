@@ -9,8 +9,7 @@
  * deadline); screenshots go to test-results/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +22,7 @@ import { systemActor } from '../../src/platform/auth/actor.js';
 import { createUser } from '../../src/platform/auth/service.js';
 import { hashPassword } from '../../src/platform/auth/passwords.js';
 import { residentBriefs } from '../../src/modules/org/index.js';
+import { ensureWebBuild } from './web-build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -36,23 +36,9 @@ let browser: Browser;
 let base: string;
 let tmpData: string | null = null;
 
-/** The newest modification time under a directory. */
-function newest(dir: string): number {
-  let m = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, f.name);
-    m = Math.max(m, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-
 beforeAll(async () => {
   // Build the web app when it is missing or older than these pages.
-  const index = join(ROOT, 'web/dist/index.html');
-  if (!existsSync(index) || statSync(index).mtimeMs < newest(join(ROOT, 'web/src/pages/deliberation'))) {
-    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('web build failed');
-  }
+  ensureWebBuild(ROOT, 'web/src/pages/deliberation');
   mkdirSync(SHOTS, { recursive: true });
   tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-'));
   // The same start as the integration tests' clock; browsers are given the server's time (see open()).

@@ -7,8 +7,7 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { ensureWebBuild } from './web-build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -29,10 +29,8 @@ let base: string;
 let tmpData: string | null = null;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
-    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('web build failed');
-  }
+  // Build the web app when it is missing or older than any file under web/src.
+  ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
   tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-'));
   const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };

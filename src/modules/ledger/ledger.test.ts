@@ -1,6 +1,8 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import { systemActor } from '../../platform/auth/actor.js';
+import { createResident } from '../org/index.js';
 
 let t: TestApp;
 let admin: string;
@@ -207,14 +209,21 @@ describe('time bank', () => {
     const myTime = (await ok(t.req('GET', '/api/ledger/accounts/me', { cookie: resQ }))).find((a: Json) => a.currency === 'time');
     expect(myTime.balance).toBe(30);
 
-    // hours to a family member: inside the household freely, across households only through staff
-    const kin = await ctx.db.selectFrom('residents').select('id').where('household_id', '=', residentQ.householdId!).where('id', '<>', residentQ.id).executeTakeFirst();
-    if (kin) {
-      const g = await ok(t.req('POST', '/api/timebank/family-transfers', { cookie: resQ, body: { toResidentId: kin.id, minutes: 10, relation: '父母', idempotencyKey: 'family-gift-1' } }), 201);
-      expect(g.transfer).toMatchObject({ kind: 'family', amount: 10 });
-      await ok(t.req('POST', '/api/timebank/family-transfers', { cookie: resQ, body: { toResidentId: kin.id, minutes: 10, relation: '父母', idempotencyKey: 'family-gift-1' } }), 200);
-      expect(await balanceOf(myTime.id)).toBe(20);
-    }
+    // hours to a family member: inside the household freely, across households only through staff.
+    // Precondition: resident.qiaotou's household has another member; register one when the seed gave none.
+    expect(residentQ.householdId).toBeTruthy();
+    const kin =
+      (await ctx.db.selectFrom('residents').select('id').where('household_id', '=', residentQ.householdId!).where('id', '<>', residentQ.id).executeTakeFirst()) ??
+      (await createResident(ctx, systemActor(), { name: '桥头家属', gender: 'F', birthDate: '1958-03-02', householdId: residentQ.householdId!, relation: '母亲' }));
+    expect(kin.id).not.toBe(residentQ.id);
+    const kinTimeOf = () => ctx.db.selectFrom('ledger_accounts').select(['id', 'balance']).where('owner_kind', '=', 'resident').where('owner_id', '=', kin.id).where('currency', '=', 'time').executeTakeFirst();
+    const kinBefore = Number((await kinTimeOf())?.balance ?? 0);
+    const g = await ok(t.req('POST', '/api/timebank/family-transfers', { cookie: resQ, body: { toResidentId: kin.id, minutes: 10, relation: '父母', idempotencyKey: 'family-gift-1' } }), 201);
+    expect(g.transfer).toMatchObject({ kind: 'family', amount: 10, fromAccountId: myTime.id });
+    const replay = await ok(t.req('POST', '/api/timebank/family-transfers', { cookie: resQ, body: { toResidentId: kin.id, minutes: 10, relation: '父母', idempotencyKey: 'family-gift-1' } }), 200);
+    expect(replay.transfer.id).toBe(g.transfer.id);
+    expect(await balanceOf(myTime.id)).toBe(20);
+    expect(Number((await kinTimeOf())?.balance)).toBe(kinBefore + 10);
     const refused = await t.req('POST', '/api/timebank/family-transfers', { cookie: resQ, body: { toResidentId: v.id, minutes: 5, relation: '父母' } });
     expect(refused.statusCode).toBe(403);
     const byStaff = await ok(t.req('POST', '/api/timebank/family-transfers', { cookie: caQ, body: { fromResidentId: residentQ.id, toResidentId: v.id, minutes: 5, relation: '父母（已核实户口簿）' } }), 201);

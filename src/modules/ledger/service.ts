@@ -743,6 +743,34 @@ export async function listClaims(ctx: AppContext, actor: Actor, f: { status?: st
   };
 }
 
+/** What other modules learn, inside the approving transaction, when a claim's points are granted. */
+export interface ClaimGrantedEvent {
+  claimId: string;
+  transferId: string;
+  accountId: string;
+  ownerKind: OwnerKind;
+  ownerId: string;
+  points: number;
+  ruleCode: string;
+  ruleAction: string;
+  note: string;
+}
+
+/** Runs in the same transaction as the grant: a failure rolls the approval back, and nothing runs unless the grant commits. */
+export type ClaimGrantedHandler = (ctx: AppContext, trx: Tx, e: ClaimGrantedEvent) => Promise<void>;
+
+const claimGrantedHandlers = new Set<ClaimGrantedHandler>();
+
+/**
+ * Subscribes to granted claims (e.g. partners put the points on a partner's credit record). The
+ * ledger knows nothing of its subscribers; they register when their module is loaded, so the demo
+ * seed's approvals are seen too. Returns the unsubscribe function.
+ */
+export function onClaimGranted(handler: ClaimGrantedHandler): () => void {
+  claimGrantedHandlers.add(handler);
+  return () => claimGrantedHandlers.delete(handler);
+}
+
 /** Staff confirm (or reject) that the service happened; approval grants the points within the rule's cap. */
 export async function reviewClaim(ctx: AppContext, actor: Actor, id: string, input: { approve: boolean; note?: string }): Promise<{ id: string; status: string; transferId: string | null; points: number }> {
   requirePermission(actor, 'ledger.approve');
@@ -784,6 +812,9 @@ export async function reviewClaim(ctx: AppContext, actor: Actor, id: string, inp
         refId: id,
       });
       await ledgerRepo.updateClaim(trx, id, { transfer_id: transfer.id });
+      const account = (await ledgerRepo.accountById(trx, c.account_id))!;
+      const event: ClaimGrantedEvent = { claimId: id, transferId: transfer.id, accountId: account.id, ownerKind: account.owner_kind, ownerId: account.owner_id, points: c.points, ruleCode: rule.code, ruleAction: rule.action, note: c.note };
+      for (const h of claimGrantedHandlers) await h(ctx, trx, event);
       await audit(trx, ctx.clock, actor, { action: 'ledger.claim.approve', entity: 'ledger_claim', entityId: id, before: { status: c.status }, after: { status: 'approved', transferId: transfer.id, points: c.points } });
       return { id, status: 'approved', transferId: transfer.id, points: c.points };
     }),

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { createUser } from '../../platform/auth/service.js';
+import { conflict } from '../../platform/errors.js';
+import { onClaimGranted } from '../ledger/index.js';
 
 let t: TestApp;
 let caQ: string, caM: string, glQ: string, svQ: string, resQ: string, resX: string, pQ: string, pM: string;
@@ -195,5 +197,96 @@ describe('partner registry', () => {
     expect(detail.activities.length).toBe(1);
     expect(detail.stageHistory.map((h: Json) => h.stage)).toEqual(['applied', 'incubating']);
     expect((await t.req('GET', `/api/social-orgs/${org.id}`, { cookie: caQ })).statusCode).toBe(404);
+  });
+});
+
+describe("points from confirmed service claims reach the partner's credit record", () => {
+  /** For every partner: the points on its credit record that came from claims, and the points its approved claims granted. */
+  const claimPointsByPartner = async () => {
+    const db = t.og.ctx.db;
+    const credited = await db
+      .selectFrom('partner_credit_events as e')
+      .innerJoin('ledger_earning_claims as c', 'c.id', 'e.ref_id')
+      .select(['e.partner_id as partner', 'e.value'])
+      .where('e.kind', '=', 'points')
+      .execute();
+    const granted = await db
+      .selectFrom('ledger_earning_claims as c')
+      .innerJoin('ledger_accounts as a', 'a.id', 'c.account_id')
+      .innerJoin('ledger_transfers as tr', 'tr.id', 'c.transfer_id')
+      .select(['a.owner_id as partner', 'tr.amount'])
+      .where('c.status', '=', 'approved')
+      .where('a.owner_kind', 'in', ['partner', 'merchant'])
+      .execute();
+    const sum = (rows: Array<{ partner: string; n: number }>) => {
+      const m = new Map<string, number>();
+      for (const r of rows) m.set(r.partner, (m.get(r.partner) ?? 0) + r.n);
+      return Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+    };
+    return { credited: sum(credited.map((r) => ({ partner: r.partner, n: Number(r.value) }))), granted: sum(granted.map((r) => ({ partner: r.partner, n: Number(r.amount) }))) };
+  };
+
+  it("the seed's example: a legal consultation earns 10, a merchant's donation 20, and a pending claim nothing", async () => {
+    const sa = await t.login('street_admin');
+    const law = (await ok(t.req('GET', '/api/partners?q=' + encodeURIComponent('湘楚律师'), { cookie: sa }))).items[0];
+    const lawDetail = await ok(t.req('GET', `/api/partners/${law.id}`, { cookie: sa }));
+    const lawPoints = lawDetail.creditEvents.filter((e: Json) => e.kind === 'points' && e.note.startsWith('法律咨询'));
+    expect(lawPoints.map((e: Json) => e.value)).toEqual([10, 10]);
+    expect(lawPoints.map((e: Json) => e.note).sort()).toEqual(['法律咨询：为居民解答房屋租赁纠纷', '法律咨询：为老人办理遗嘱咨询'].sort());
+    expect(lawDetail.creditEvents.some((e: Json) => e.note.includes('邻里噪音纠纷咨询'))).toBe(false);
+
+    const market = (await ok(t.req('GET', '/api/partners?q=' + encodeURIComponent('步步高'), { cookie: sa }))).items[0];
+    expect(market.merchant).toBe(true);
+    const marketDetail = await ok(t.req('GET', `/api/partners/${market.id}`, { cookie: sa }));
+    expect(marketDetail.account.kind).toBe('merchant');
+    expect(marketDetail.creditEvents.filter((e: Json) => e.kind === 'points').map((e: Json) => [e.value, e.note])).toEqual([[20, '捐赠物资：中秋慰问物资捐赠']]);
+    expect(marketDetail.credit.points).toBe(20);
+    expect(marketDetail.creditScore).toBe(marketDetail.credit.score);
+
+    // every partner's claim points on the credit record equal what its approved claims granted in the ledger
+    const { credited, granted } = await claimPointsByPartner();
+    expect(Object.keys(granted).length).toBeGreaterThanOrEqual(4);
+    expect(credited).toEqual(granted);
+  });
+
+  it('a confirmed claim adds its points in the same transaction; a pending, rejected or failed approval adds nothing', async () => {
+    const rules = await ok(t.req('GET', '/api/ledger/rules', { cookie: caQ }));
+    const legal = rules.find((r: Json) => r.code === 'legal_consult');
+    expect(legal.points).toBe(10);
+    const me0 = await ok(t.req('GET', '/api/partners/me', { cookie: pQ }));
+    const submit = async (note: string) => {
+      const c = await ok(t.req('POST', '/api/ledger/claims', { cookie: pQ, body: { ruleId: legal.id, note } }), 201);
+      expect(c.accountId).toBe(me0.account.id);
+      return c;
+    };
+    const pending = await submit('社区法律咨询日：劳动合同纠纷');
+    const rejected = await submit('重复登记');
+    expect((await ok(t.req('GET', '/api/partners/me', { cookie: pQ }))).credit.points).toBe(me0.credit.points);
+    await ok(t.req('POST', `/api/ledger/claims/${rejected.id}/review`, { cookie: caQ, body: { approve: false, note: '重复' } }));
+    expect((await ok(t.req('GET', '/api/partners/me', { cookie: pQ }))).credit.points).toBe(me0.credit.points);
+
+    // a failure later in the approving transaction leaves neither the grant nor the credit
+    const off = onClaimGranted(async () => {
+      throw conflict('模拟审批失败');
+    });
+    try {
+      expect((await t.req('POST', `/api/ledger/claims/${pending.id}/review`, { cookie: caQ, body: { approve: true } })).statusCode).toBe(409);
+    } finally {
+      off();
+    }
+    const mid = await ok(t.req('GET', '/api/partners/me', { cookie: pQ }));
+    expect(mid.credit.points).toBe(me0.credit.points);
+    expect(mid.account.balance).toBe(me0.account.balance);
+    expect(await t.og.ctx.db.selectFrom('partner_credit_events').select('id').where('ref_id', '=', pending.id).execute()).toEqual([]);
+
+    const approved = await ok(t.req('POST', `/api/ledger/claims/${pending.id}/review`, { cookie: caQ, body: { approve: true } }));
+    expect(approved).toMatchObject({ status: 'approved', points: 10 });
+    const me = await ok(t.req('GET', '/api/partners/me', { cookie: pQ }));
+    expect(me.account.balance).toBe(me0.account.balance + 10);
+    expect(me.credit.points).toBe(me0.credit.points + 10);
+    expect(me.creditEvents.filter((e: Json) => e.kind === 'points' && e.note === '法律咨询：社区法律咨询日：劳动合同纠纷').map((e: Json) => e.value)).toEqual([10]);
+    expect(me.creditScore).toBe(me.credit.score);
+    const { credited, granted } = await claimPointsByPartner();
+    expect(credited).toEqual(granted);
   });
 });

@@ -9,7 +9,7 @@ import { audit } from '../../platform/audit/audit.js';
 import { maskPhone } from '../../platform/crypto.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { communityById, communityByPath, communityPathOf, openPartnerAccount, partnerAccount } from '../ledger/index.js';
+import { communityById, communityByPath, communityPathOf, openPartnerAccount, partnerAccount, type ClaimGrantedEvent } from '../ledger/index.js';
 import { partnersRepo, type AgreementRow, type CreditKind, type OrgStage, type PartnerForm, type PartnerRow, type PartnerType, type PathFilter, type SocialOrgRow } from './repository.js';
 import { CREDIT_LEVEL_NAMES, creditOf, type CreditResult } from './scoring.js';
 
@@ -47,6 +47,19 @@ export async function recordCredit(ctx: AppContext, trx: Tx, partnerId: string, 
   const c = creditOf(await partnersRepo.creditEvents(trx, partnerId));
   await partnersRepo.update(trx, partnerId, { credit_score: c.score, credit_level: c.level, updated_at: ctx.clock.now() });
   return c;
+}
+
+/**
+ * Points a partner (or merchant) earns for a confirmed service claim go on its credit record, in the
+ * ledger's approving transaction (subscribed with the ledger's onClaimGranted in index.ts). Project
+ * points are recorded by settleProject, which pays them directly, so they never pass through here.
+ */
+export async function creditFromClaim(ctx: AppContext, trx: Tx, e: ClaimGrantedEvent): Promise<void> {
+  if (e.ownerKind !== 'partner' && e.ownerKind !== 'merchant') return;
+  if (e.points <= 0) return;
+  const partner = await partnersRepo.byId(trx, e.ownerId);
+  if (!partner) return;
+  await recordCredit(ctx, trx, partner.id, 'points', e.points, `${e.ruleAction}${e.note ? '：' + e.note : ''}`.slice(0, 200), e.claimId);
 }
 
 // ---------------------------------------------------------------- partners
