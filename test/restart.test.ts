@@ -55,5 +55,5 @@ describe('restart on the same database', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 180_000); // two full starts with the demo district on a disk-backed database
 });

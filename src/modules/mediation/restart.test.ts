@@ -85,5 +85,5 @@ describe('follow-ups survive a restart', () => {
     const again = await call(og, cookie, 'GET', '/api/notifications?pageSize=50');
     expect(again.items.filter((n: { kind: string; data: { disputeId?: string } }) => n.kind === 'mediation.followup' && n.data.disputeId === d.id)).toHaveLength(2);
     await og.close();
-  });
+  }, 180_000); // two full starts with the demo district on a disk-backed database
 });
