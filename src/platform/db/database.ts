@@ -34,8 +34,11 @@ pg.types.setTypeParser(DATE, (v) => v);
 export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number }): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 });
-    // A broken idle connection must not crash the process; the next query reconnects.
+    // A broken connection must not crash the process: an idle one is dropped by the pool, and one
+    // that is checked out (between the statements of a transaction) fails its next query, which
+    // the HTTP layer answers with 503; pg-pool then discards it on release as not queryable.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
