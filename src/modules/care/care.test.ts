@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { createUser } from '../../platform/auth/service.js';
-import { brokerStatus } from '../iot/index.js';
+import { brokerStatus, rollupAndRetention } from '../iot/index.js';
 import { ageOf, careIdle, defaultThresholds } from './index.js';
 
 /**
@@ -190,8 +190,9 @@ describe('care', () => {
     expect(o1.json()).toMatchObject({ unitCents: 1800, subsidyTag: '高龄', subsidyCents: 1200, payCents: 2400 });
     const o2 = await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: none.id, qty: 1, mode: 'pickup' } });
     expect(o2.json()).toMatchObject({ subsidyTag: null, subsidyCents: 0, payCents: 1800 });
-    const low = await base.where((eb) => eb(eb.val('低保'), '=', eb.fn.any('tags'))).executeTakeFirst();
-    if (low) expect((await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: low.id, qty: 1, mode: 'pickup' } })).json()).toMatchObject({ subsidyTag: '低保', subsidyCents: 1000, payCents: 800 });
+    // The demo district has 低保 residents in 桥头: required, so this assertion always runs.
+    const low = await base.where((eb) => eb(eb.val('低保'), '=', eb.fn.any('tags'))).executeTakeFirstOrThrow();
+    expect((await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: low.id, qty: 1, mode: 'pickup' } })).json()).toMatchObject({ subsidyTag: '低保', subsidyCents: 1000, payCents: 800 });
     // A resident orders only for themself.
     const res = await t.login('resident.qiaotou');
     expect((await t.req('POST', '/api/care/orders', { cookie: res, body: { menuItemId, residentId: old.id, qty: 1, mode: 'pickup' } })).statusCode).toBe(403);
@@ -228,6 +229,97 @@ describe('care', () => {
     expect(await logs()).toBe(before + 2);
     // Staff of another community cannot.
     expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: await t.login('community_admin.mulian') })).statusCode).toBe(404);
+  });
+
+  it('bracelet health values exist only encrypted in care: nothing in clear in iot, no iot endpoint returns them', async () => {
+    const a = await newPerson();
+    const b = await newPerson();
+    // The grid worker becomes A's carer (not B's).
+    const gwUser = await db().selectFrom('users').select('id').where('username', '=', 'grid_worker.qiaotou').executeTakeFirstOrThrow();
+    expect((await t.req('POST', `/api/care/persons/${a.id}/carers`, { cookie: gw, body: { userId: gwUser.id, kind: 'grid_worker' } })).statusCode).toBe(200);
+    const HEALTH = ['heart_rate', 'blood_pressure', 'systolic', 'diastolic', 'bp_systolic', 'bp_diastolic', 'spo2', 'steps', 'fall', 'sos'];
+    await publish(a, { heart_rate: 141.5, blood_pressure: { systolic: 187.5, diastolic: 96.5 }, spo2: 88.5, steps: 4321, fall: 1, battery: 57 });
+    await publish(b, { heart_rate: 133.5, spo2: 87.5, sos: 1, steps: 17, battery: 64 });
+    await b.client.publishAsync('v1/devices/me/attributes', JSON.stringify({ firmware: '2.1.0', heart_rate: 133.5 }), { qos: 1 });
+    await careIdle(t.og.ctx);
+    // Roll the hour up so the hourly table is filled too.
+    t.clock.advanceMinutes(90);
+    await t.og.ctx.db.transaction().execute((trx) => rollupAndRetention(t.og.ctx, trx));
+
+    // care has both readings, encrypted.
+    for (const [p, hr] of [[a, 141.5], [b, 133.5]] as const) {
+      const rows = await db().selectFrom('care_readings').selectAll().where('person_id', '=', p.id).execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.data_enc).not.toContain('heart');
+      expect(JSON.parse(t.og.ctx.cipher.decrypt(rows[0]!.data_enc))).toMatchObject({ heart_rate: hr });
+    }
+    // iot keeps the battery and the last-seen state only, in every table.
+    const devs = [a.deviceId, b.deviceId];
+    const tele = await db().selectFrom('iot_telemetry').selectAll().where('device_id', 'in', devs).execute();
+    expect(tele.map((r) => Object.keys(r.vals).sort())).toEqual([['battery'], ['battery']]);
+    expect((await db().selectFrom('iot_latest').select(['key']).where('device_id', 'in', devs).execute()).map((r) => r.key)).toEqual(['battery', 'battery']);
+    const hourly = await db().selectFrom('iot_telemetry_hourly').select('key').where('device_id', 'in', devs).execute();
+    expect(hourly.length).toBeGreaterThan(0);
+    expect(hourly.every((r) => r.key === 'battery')).toBe(true);
+    const dev = await db().selectFrom('iot_devices').selectAll().where('id', 'in', devs).execute();
+    expect(dev.map((d) => [d.battery, d.online])).toEqual(expect.arrayContaining([[57, true], [64, true]]));
+    expect(dev.find((d) => d.id === b.deviceId)!.attributes).toEqual({ firmware: '2.1.0' });
+    // No iot alarm or case for the fall / SOS: care alerts on them (per person), iot does not.
+    expect(await db().selectFrom('iot_alarms').selectAll().where('device_id', 'in', devs).execute()).toHaveLength(0);
+    expect((await alertsOf(a.id)).map((x) => x.kind)).toContain('fall');
+    expect((await alertsOf(b.id)).map((x) => x.kind)).toContain('sos');
+    expect(await db().selectFrom('cases').select('id').where('source_key', 'like', `%${a.deviceId}%`).execute()).toHaveLength(0);
+    // A scan of every iot table row as text: no health key, no health value.
+    for (const table of ['iot_telemetry', 'iot_latest', 'iot_telemetry_hourly', 'iot_alarms', 'iot_devices', 'iot_rule_state', 'iot_case_links'] as const) {
+      const rows = await db().selectFrom(table).selectAll().execute();
+      const text = JSON.stringify(rows.filter((r) => devs.includes((r as { device_id?: string; id: string }).device_id ?? (r as { id: string }).id)));
+      for (const k of HEALTH) expect(text, `${table} has ${k}`).not.toContain(`"${k}"`);
+      for (const v of ['141.5', '187.5', '96.5', '88.5', '4321', '133.5', '87.5']) expect(text, `${table} has ${v}`).not.toContain(v);
+    }
+
+    // Reads: the grid worker (carer of A, iot.read, not care.health.read) through every endpoint.
+    const noHealth = (body: string) => HEALTH.every((k) => !body.includes(`"${k}"`)) && !body.includes('133.5') && !body.includes('141.5');
+    for (const p of [a, b]) {
+      const d = await t.req('GET', `/api/iot/devices/${p.deviceId}`, { cookie: gw });
+      expect([200, 404]).toContain(d.statusCode);
+      expect(noHealth(d.body), d.body).toBe(true);
+      const series = await t.req('GET', `/api/iot/devices/${p.deviceId}/telemetry?keys=heart_rate`, { cookie: gw });
+      expect([403, 404]).toContain(series.statusCode);
+      for (const agg of ['raw', 'hour']) {
+        const all = await t.req('GET', `/api/iot/devices/${p.deviceId}/telemetry?agg=${agg}&from=${new Date(t.clock.now().getTime() - 86_400_000).toISOString()}`, { cookie: gw });
+        expect([200, 404]).toContain(all.statusCode);
+        expect(noHealth(all.body), all.body).toBe(true);
+      }
+    }
+    // Even the admin gets no health value through iot (listing with latest values, series by key).
+    const list = await t.req('GET', '/api/iot/devices?type=bracelet&latest=true&pageSize=100', { cookie: admin });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.some((d: { id: string; latest: Record<string, unknown> }) => d.id === b.deviceId && 'battery' in d.latest)).toBe(true);
+    expect(noHealth(list.body)).toBe(true);
+    expect((await t.req('GET', `/api/iot/devices/${b.deviceId}/telemetry?keys=heart_rate&keys=battery`, { cookie: admin })).statusCode).toBe(403);
+    const bAdmin = await t.req('GET', `/api/iot/devices/${b.deviceId}/telemetry?agg=raw&from=${new Date(t.clock.now().getTime() - 86_400_000).toISOString()}`, { cookie: admin });
+    expect(bAdmin.json().series.battery.map((x: { value: number }) => x.value)).toEqual([64]);
+    expect(noHealth(bAdmin.body)).toBe(true);
+    const alarms = await t.req('GET', `/api/iot/alarms?deviceId=${b.deviceId}`, { cookie: admin });
+    expect(noHealth(alarms.body)).toBe(true);
+    // A rule on a bracelet's health key cannot be created in iot.
+    expect((await t.req('POST', '/api/iot/rules', { cookie: admin, body: { deviceType: 'bracelet', alarmType: 'hr', kind: 'threshold', name: '心率', key: 'heart_rate', op: 'gt', threshold: 120, severity: 'major' } })).statusCode).toBe(400);
+
+    // care: B's readings and alert details are refused to A's carer; A's are readable and every view is logged.
+    expect((await t.req('GET', `/api/care/persons/${b.id}/readings`, { cookie: gw })).statusCode).toBe(404);
+    const bAlert = (await alertsOf(b.id)).find((x) => x.kind === 'sos')!;
+    const bAlertView = await t.req('GET', `/api/care/alerts/${bAlert.id}`, { cookie: gw });
+    expect([200, 403, 404]).toContain(bAlertView.statusCode);
+    expect(bAlertView.json().detail ?? null).toBeNull();
+    const logsOfGw = async () => db().selectFrom('data_access_log').selectAll().where('actor_id', '=', gwUser.id).where('entity', '=', 'care_person').execute();
+    const before = new Set((await logsOfGw()).map((l) => l.id));
+    const mine = await t.req('GET', `/api/care/persons/${a.id}/readings`, { cookie: gw });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json().items[0].values).toMatchObject({ heart_rate: 141.5, bp_systolic: 187.5, spo2: 88.5, fall: 1 });
+    const added = (await logsOfGw()).filter((l) => !before.has(l.id));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ entity_id: a.id, fields: ['health_readings'] });
+    expect((await logsOfGw()).some((l) => l.entity_id === b.id)).toBe(false);
   });
 
   it('retention: raw readings older than the configured days are deleted, alerts kept', async () => {

@@ -1,8 +1,8 @@
 import type { ModuleManifest } from '../../platform/module.js';
-import { onTelemetryCommitted } from '../iot/index.js';
+import { onHealthReadings } from '../iot/index.js';
 import { careRoutes } from './routes.js';
 import { seedCare } from './seed.js';
-import { acceptTelemetry, careIdle, ESCALATE_JOB, escalateJob, MONITOR_JOB, nextMonitorAt, runMonitor } from './service.js';
+import { careIdle, processReadings, ESCALATE_JOB, escalateJob, MONITOR_JOB, nextMonitorAt, runMonitor } from './service.js';
 
 export * from './service.js';
 export { bookService, assignService, completeService, rateService, placeOrder, subsidyFor, reportBrokenFacility } from './kitchen.js';
@@ -32,7 +32,8 @@ export const careModule: ModuleManifest = {
   }),
   seed: seedCare,
   start: async (ctx) => {
-    unsubscribers.set(ctx, onTelemetryCommitted(ctx, (readings) => acceptTelemetry(ctx, readings)));
+    // Bracelet readings come inside iot's ingest transaction: stored encrypted here, nowhere else.
+    unsubscribers.set(ctx, onHealthReadings(ctx, (trx, readings) => processReadings(ctx, trx, readings)));
     const next = nextMonitorAt(ctx.clock.now());
     await ctx.jobs.enqueue(ctx.db, MONITOR_JOB, {}, { runAt: next, uniqueKey: `${MONITOR_JOB}:${next.toISOString()}` });
   },

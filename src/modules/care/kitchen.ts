@@ -12,7 +12,7 @@ import { audit } from '../../platform/audit/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { locatePoint, residentsMatching } from '../org/index.js';
-import { communityAccount, communityPathOf, postTransfer, residentAccount } from '../ledger/index.js';
+import { communityAccount, communityPathOf, partnerAccount, postTransfer, residentAccount, withRetry } from '../ledger/index.js';
 import { reportCase } from '../cases/service.js';
 import { careRepo, type MenuItemRow, type ServiceRow, type ServiceType, type Subsidy } from './repository.js';
 
@@ -232,18 +232,40 @@ export async function listOrders(ctx: AppContext, actor: Actor, f: { day?: strin
   };
 }
 
-/** A partner's (or anyone's) food donation. Points to the donor are noted here; the points bank transfer is left to ledger staff. */
+/**
+ * A partner's (or anyone's) food donation. Points for the donor are credited for real: a ledger
+ * transfer (kind grant) from the community's points pool to the donating partner's points account,
+ * in the same transaction as the donation, idempotent per donation (key `care.donation:<id>`).
+ * Points need a partner (a donor without a ledger account cannot be credited).
+ */
 export async function recordDonation(ctx: AppContext, actor: Actor, input: { nodePath?: string; donorName: string; partnerId?: string | null; items: string; quantity: number; points?: number }) {
   requirePermission(actor, 'care.canteen.write');
   const path = input.nodePath ?? actor.nodePath;
   if (!path) throw invalid('须指定社区', [{ field: 'nodePath', message: '必填' }]);
   assertPathInScope(actor, path);
-  return withTx(ctx, async (trx) => {
-    const row = { id: newId(), node_path: path, donor_name: input.donorName, partner_id: input.partnerId ?? null, items: input.items, quantity: input.quantity, points: input.points ?? 0, received_at: ctx.clock.now(), recorded_by: actor.userId };
-    await trx.insertInto('care_donations').values(row).execute();
-    await audit(trx, ctx.clock, actor, { action: 'care.donation.record', entity: 'care_donation', entityId: row.id, after: row });
-    return { id: row.id, donorName: row.donor_name, partnerId: row.partner_id, items: row.items, quantity: row.quantity, points: row.points, receivedAt: iso(row.received_at) };
-  });
+  const points = input.points ?? 0;
+  if (points > 0 && !input.partnerId) throw invalid('捐赠积分只能发放给合作伙伴，请选择捐赠的合作伙伴', [{ field: 'partnerId', message: '发放积分时必填' }]);
+  // Accounts are looked up / opened before the transaction (ledger's rule for PGlite's one connection).
+  let partnerAcc: Awaited<ReturnType<typeof partnerAccount>> = undefined;
+  if (input.partnerId) {
+    partnerAcc = await partnerAccount(ctx, ctx.db, input.partnerId);
+    if (!partnerAcc) throw invalid('合作伙伴不存在或尚未开立积分账户', [{ field: 'partnerId', message: '合作伙伴不存在' }]);
+  }
+  const pool = points > 0 ? await communityAccount(ctx, communityPathOf(path), 'points') : null;
+  const id = newId();
+  return withRetry(() =>
+    withTx(ctx, async (trx) => {
+      const row = { id, node_path: path, donor_name: input.donorName, partner_id: input.partnerId ?? null, items: input.items, quantity: input.quantity, points, received_at: ctx.clock.now(), recorded_by: actor.userId };
+      await trx.insertInto('care_donations').values(row).execute();
+      let transferId: string | null = null;
+      if (pool && partnerAcc && points > 0) {
+        const { transfer } = await postTransfer(ctx, trx, actor, { from: pool.id, to: partnerAcc.id, amount: points, currency: 'points', kind: 'grant', memo: `爱心厨房捐赠：${input.items}`.slice(0, 200), idempotencyKey: `care.donation:${id}`, refKind: 'care_donation', refId: id });
+        transferId = transfer.id;
+      }
+      await audit(trx, ctx.clock, actor, { action: 'care.donation.record', entity: 'care_donation', entityId: row.id, after: { ...row, pointsTransferId: transferId } });
+      return { id: row.id, donorName: row.donor_name, partnerId: row.partner_id, items: row.items, quantity: row.quantity, points: row.points, pointsTransferId: transferId, receivedAt: iso(row.received_at) };
+    }),
+  );
 }
 
 export async function createShift(ctx: AppContext, actor: Actor, input: { nodePath?: string; title: string; startsAt: string; endsAt: string; capacity: number }, trxIn?: Tx) {

@@ -319,63 +319,56 @@ export async function closeAlert(ctx: AppContext, actor: Actor, id: string, note
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bracelet readings (from iot, after each committed batch)
+// Bracelet readings (from iot, inside its ingest transaction)
 // ---------------------------------------------------------------------------------------------
 
-const chains = new WeakMap<AppContext, Promise<void>>();
-
-/** Queues a committed telemetry batch for care's per-person evaluation (one batch at a time). */
-export function acceptTelemetry(ctx: AppContext, readings: Reading[]): void {
-  const prev = chains.get(ctx) ?? Promise.resolve();
-  const next = prev.then(() => processReadings(ctx, readings)).catch((err) => ctx.log.error({ err }, 'care: processing bracelet readings failed'));
-  chains.set(ctx, next);
-}
-
-/** Waits until telemetry submitted so far is stored by iot and evaluated by care (tests, simulate). */
+/**
+ * Waits until telemetry submitted so far is stored: bracelet readings are evaluated and stored by care
+ * inside iot's ingest transaction (tests, simulate).
+ */
 export async function careIdle(ctx: AppContext): Promise<void> {
   await iotIdle(ctx);
-  for (;;) {
-    const p = chains.get(ctx);
-    await p;
-    if (chains.get(ctx) === p) return;
-  }
 }
 
-export async function processReadings(ctx: AppContext, readings: Reading[]): Promise<void> {
-  const persons = await careRepo.personsOfDevices(ctx.db, [...new Set(readings.map((r) => r.deviceId))]);
+/**
+ * The handler of bracelet readings, called by iot inside its ingest transaction (`onHealthReadings`)
+ * with the full readings — the only copy of the health values: iot keeps only battery and last-seen.
+ * Readings of bracelets linked to a person (with consent) are stored encrypted and evaluated against
+ * the person's thresholds; others are not kept anywhere. A throw rolls the whole batch back.
+ */
+export async function processReadings(ctx: AppContext, trx: Tx, readings: Reading[]): Promise<void> {
+  const persons = await careRepo.personsOfDevices(trx, [...new Set(readings.map((r) => r.deviceId))]);
   if (!persons.length) return;
   const byDevice = new Map(persons.map((p) => [p.device_id, p]));
-  const births = new Map((await residentsMatching(ctx.db, { ids: persons.map((p) => p.resident_id), on: ctx.clock.now() })).map((r) => [r.id, r.birthDate]));
+  const births = new Map((await residentsMatching(trx, { ids: persons.map((p) => p.resident_id), on: ctx.clock.now() })).map((r) => [r.id, r.birthDate]));
   const mine = readings.filter((r) => byDevice.has(r.deviceId)).sort((a, b) => a.ts - b.ts);
-  await withTx(ctx, async (trx) => {
-    const now = ctx.clock.now();
-    for (const r of mine) {
-      const p = byDevice.get(r.deviceId)!;
-      const v = healthValues(r.values);
-      if (!Object.keys(v).length) continue;
-      const at = new Date(r.ts);
-      const limits = effectiveThresholds(ageOf(births.get(p.resident_id) ?? null, at), (p.thresholds ?? {}) as Thresholds);
-      const findings = evaluateReading(v, limits);
-      await trx.insertInto('care_readings').values({ id: newId(), person_id: p.id, device_id: r.deviceId, at, abnormal: findings.length > 0, data_enc: ctx.cipher.encrypt(JSON.stringify(v))!, created_at: now }).execute();
-      const moved = (v.steps ?? 0) > 0;
-      await trx
-        .updateTable('care_persons')
-        .set((eb) => ({
-          last_reading_at: eb.fn('greatest', [eb.fn.coalesce('last_reading_at', eb.val(at)), eb.val(at)]),
-          ...(moved ? { last_moved_at: eb.fn('greatest', [eb.fn.coalesce('last_moved_at', eb.val(at)), eb.val(at)]) } : {}),
-        }))
-        .where('id', '=', p.id)
-        .execute();
-      // Data is flowing again: a "no data" alert ends by itself.
-      const nd = await careRepo.openAlert(trx, `${p.id}:no_data`);
-      if (nd) {
-        await trx.updateTable('care_alerts').set({ status: 'closed', closed_at: now }).where('id', '=', nd.id).execute();
-        await ctx.jobs.cancel(trx, `care.escalate:${nd.id}:`);
-        await audit(trx, ctx.clock, systemActor(), { action: 'care.alert.close', entity: 'care_alert', entityId: nd.id, after: { status: 'closed', by: 'device' } });
-      }
-      for (const f of findings) await raiseAlert(ctx, trx, p, f, at);
+  const now = ctx.clock.now();
+  for (const r of mine) {
+    const p = byDevice.get(r.deviceId)!;
+    const v = healthValues(r.values);
+    if (!Object.keys(v).length) continue;
+    const at = new Date(r.ts);
+    const limits = effectiveThresholds(ageOf(births.get(p.resident_id) ?? null, at), (p.thresholds ?? {}) as Thresholds);
+    const findings = evaluateReading(v, limits);
+    await trx.insertInto('care_readings').values({ id: newId(), person_id: p.id, device_id: r.deviceId, at, abnormal: findings.length > 0, data_enc: ctx.cipher.encrypt(JSON.stringify(v))!, created_at: now }).execute();
+    const moved = (v.steps ?? 0) > 0;
+    await trx
+      .updateTable('care_persons')
+      .set((eb) => ({
+        last_reading_at: eb.fn('greatest', [eb.fn.coalesce('last_reading_at', eb.val(at)), eb.val(at)]),
+        ...(moved ? { last_moved_at: eb.fn('greatest', [eb.fn.coalesce('last_moved_at', eb.val(at)), eb.val(at)]) } : {}),
+      }))
+      .where('id', '=', p.id)
+      .execute();
+    // Data is flowing again: a "no data" alert ends by itself.
+    const nd = await careRepo.openAlert(trx, `${p.id}:no_data`);
+    if (nd) {
+      await trx.updateTable('care_alerts').set({ status: 'closed', closed_at: now }).where('id', '=', nd.id).execute();
+      await ctx.jobs.cancel(trx, `care.escalate:${nd.id}:`);
+      await audit(trx, ctx.clock, systemActor(), { action: 'care.alert.close', entity: 'care_alert', entityId: nd.id, after: { status: 'closed', by: 'device' } });
     }
-  });
+    for (const f of findings) await raiseAlert(ctx, trx, p, f, at);
+  }
 }
 
 /** Readings of one person: carers and authorised staff only; every view is logged. */

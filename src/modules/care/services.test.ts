@@ -54,8 +54,50 @@ describe('care services', () => {
     const r1 = await t.login('resident.qiaotou');
     expect((await t.req('POST', `/api/care/shifts/${s.json().id}/signup`, { cookie: r1 })).json().signedUp).toBe(1);
     expect((await t.req('POST', `/api/care/shifts/${s.json().id}/signup`, { cookie: gw })).statusCode).toBe(409);
-    expect((await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: '桥头生鲜超市', items: '大米 50 斤、青菜 20 斤', quantity: 70, points: 100 } })).statusCode).toBe(201);
     expect((await t.req('POST', '/api/care/donations', { cookie: gw, body: { nodePath: qiaotou, donorName: 'x', items: 'y', quantity: 1 } })).statusCode).toBe(403);
+    // A donor without a partner account: recorded, no points (and points cannot be promised to nobody).
+    const anon = await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: '热心居民张阿姨', items: '鸡蛋 60 个', quantity: 60 } });
+    expect(anon.statusCode).toBe(201);
+    expect(anon.json()).toMatchObject({ points: 0, pointsTransferId: null });
+    expect((await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: '热心居民张阿姨', items: '鸡蛋 60 个', quantity: 60, points: 50 } })).statusCode).toBe(400);
+  });
+
+  it('a partner’s donation credits the points to the partner’s ledger account (once per donation)', async () => {
+    const qiaotou = (await db().selectFrom('org_nodes').select('path').where('code', '=', '430103007001').executeTakeFirstOrThrow()).path;
+    const acc = await db().selectFrom('ledger_accounts').selectAll().where('owner_kind', 'in', ['partner', 'merchant']).where('currency', '=', 'points').where('status', '=', 'active').orderBy('id').executeTakeFirstOrThrow();
+    const partnerId = acc.owner_id;
+    const balance = async (id: string) => Number((await db().selectFrom('ledger_accounts').select('balance').where('id', '=', id).executeTakeFirstOrThrow()).balance);
+    const before = await balance(acc.id);
+    const pool = await db().selectFrom('ledger_accounts').selectAll().where('owner_kind', '=', 'community').where('node_path', '=', qiaotou).where('currency', '=', 'points').executeTakeFirst();
+    const poolBefore = pool ? Number(pool.balance) : 0;
+
+    // Validation: an unknown partner is refused and nothing is written.
+    const count = async () => Number((await db().selectFrom('care_donations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const n0 = await count();
+    const bad = await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: '不存在的商户', partnerId: '01900000-0000-7000-8000-000000000000', items: '面粉', quantity: 5, points: 30 } });
+    expect(bad.statusCode).toBe(400);
+    expect(await count()).toBe(n0);
+
+    const r = await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: acc.name, partnerId, items: '大米 50 斤、青菜 20 斤', quantity: 70, points: 120 } });
+    expect(r.statusCode, r.body).toBe(201);
+    const d = r.json();
+    expect(d).toMatchObject({ partnerId, points: 120 });
+    expect(d.pointsTransferId).toBeTruthy();
+    expect(await balance(acc.id)).toBe(before + 120);
+    const tr = await db().selectFrom('ledger_transfers').selectAll().where('id', '=', d.pointsTransferId).executeTakeFirstOrThrow();
+    expect(tr).toMatchObject({ to_account: acc.id, currency: 'points', kind: 'grant', ref_kind: 'care_donation', ref_id: d.id, idempotency_key: `care.donation:${d.id}` });
+    expect(Number(tr.amount)).toBe(120);
+    const poolAfter = await db().selectFrom('ledger_accounts').selectAll().where('id', '=', tr.from_account).executeTakeFirstOrThrow();
+    expect(poolAfter).toMatchObject({ owner_kind: 'community', node_path: qiaotou });
+    expect(Number(poolAfter.balance)).toBe(poolBefore - 120);
+    // Exactly one transfer for this donation; the partner's statement shows it.
+    expect(await db().selectFrom('ledger_transfers').select('id').where('ref_kind', '=', 'care_donation').where('ref_id', '=', d.id).execute()).toHaveLength(1);
+    expect((await db().selectFrom('ledger_movements').select('amount').where('transfer_id', '=', tr.id).where('account_id', '=', acc.id).execute()).map((m) => Number(m.amount))).toEqual([120]);
+
+    // A second donation by the same partner is a second, separate credit.
+    const r2 = await t.req('POST', '/api/care/donations', { cookie: commAdmin, body: { nodePath: qiaotou, donorName: acc.name, partnerId, items: '食用油 2 桶', quantity: 2, points: 30 } });
+    expect(r2.json().pointsTransferId).not.toBe(d.pointsTransferId);
+    expect(await balance(acc.id)).toBe(before + 150);
   });
 
   it('a broken barrier-free facility is reported into cases', async () => {

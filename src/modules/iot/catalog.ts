@@ -54,14 +54,9 @@ export const DEVICE_TYPES: DeviceTypeDef[] = [
   {
     code: 'bracelet',
     name: '智能手环',
-    description: 'wearable bracelet of elderly and vulnerable residents (care module): SOS button, fall detection, heart rate',
-    telemetry: [
-      { key: 'heart_rate', name: '心率', unit: 'bpm' },
-      { key: 'sos', name: '紧急呼叫', unit: '' },
-      { key: 'fall', name: '跌倒', unit: '' },
-      { key: 'steps', name: '步数', unit: '步' },
-      { key: 'battery', name: '电量', unit: '%' },
-    ],
+    description:
+      'wearable bracelet of elderly and vulnerable residents: its health values (heart rate, blood pressure, SpO2, steps, falls, SOS) go to the care module (encrypted, access-controlled); iot keeps only the battery and last-seen state',
+    telemetry: [{ key: 'battery', name: '电量', unit: '%' }],
   },
   {
     code: 'gateway',
@@ -70,6 +65,35 @@ export const DEVICE_TYPES: DeviceTypeDef[] = [
     telemetry: [],
   },
 ];
+
+/**
+ * Device types whose readings are personal health data. iot keeps (stores, evaluates, returns) only
+ * the listed non-health keys of their telemetry; every other key is handed, in memory only, to the
+ * telemetry listeners (the care module encrypts it and guards every view).
+ */
+export const HEALTH_DEVICE_TYPES: Readonly<Record<string, readonly string[]>> = {
+  bracelet: ['battery'],
+};
+
+/** Keys a health device may send that must not be kept as device attributes either. */
+export const HEALTH_KEYS: readonly string[] = ['heart_rate', 'bp_systolic', 'bp_diastolic', 'systolic', 'diastolic', 'blood_pressure', 'spo2', 'steps', 'fall', 'sos', 'temperature', 'body_temperature'];
+
+export const isHealthType = (typeCode: string): boolean => Object.hasOwn(HEALTH_DEVICE_TYPES, typeCode);
+
+/** The part of a reading iot may keep for a device of `typeCode` (all of it for ordinary sensors). */
+export function iotKeepable(typeCode: string, values: Record<string, unknown>): Record<string, unknown> {
+  const allowed = HEALTH_DEVICE_TYPES[typeCode];
+  if (!allowed) return values;
+  const out: Record<string, unknown> = {};
+  for (const k of allowed) if (Object.hasOwn(values, k)) out[k] = values[k];
+  return out;
+}
+
+/** Device attributes of a health device without health values. */
+export function iotKeepableAttributes(typeCode: string, attrs: Record<string, unknown>): Record<string, unknown> {
+  if (!isHealthType(typeCode)) return attrs;
+  return Object.fromEntries(Object.entries(attrs).filter(([k]) => !HEALTH_KEYS.includes(k)));
+}
 
 /** Manhole cover types and the case category a tilted cover of that type is filed under. */
 export const COVER_TYPES: Record<string, { name: string; categoryCode: string }> = {
@@ -132,9 +156,8 @@ export const DEFAULT_RULES: RuleDef[] = [
   { deviceType: 'water_level', alarmType: 'high_water', name: '积水水位 > 30 cm 持续 1 分钟', kind: 'threshold', key: 'level', op: 'gt', threshold: 30, clearThreshold: 20, durationS: 60, severity: 'major', createCase: true, categoryCode: 'UF02' },
   offline('water_level', 60),
   lowBattery('water_level'),
-  { deviceType: 'bracelet', alarmType: 'sos', name: '手环紧急呼叫', kind: 'threshold', key: 'sos', op: 'gte', threshold: 1, clearThreshold: null, durationS: 0, severity: 'critical', createCase: true, categoryCode: 'LV01' },
-  { deviceType: 'bracelet', alarmType: 'fall', name: '疑似跌倒', kind: 'threshold', key: 'fall', op: 'gte', threshold: 1, clearThreshold: null, durationS: 0, severity: 'critical', createCase: true, categoryCode: 'LV01' },
-  { deviceType: 'bracelet', alarmType: 'heart_rate_high', name: '心率 > 130 持续 2 分钟', kind: 'threshold', key: 'heart_rate', op: 'gt', threshold: 130, clearThreshold: 110, durationS: 120, severity: 'major', createCase: false },
+  // Bracelets: falls, SOS and vital signs are alerted by the care module (per-person thresholds, carers,
+  // escalation); iot never sees those values. Only the device health rules stay here.
   offline('bracelet', 30, 'major'),
   lowBattery('bracelet'),
   offline('gateway', 10, 'major'),

@@ -5,7 +5,8 @@ import { rollupAndRetention, seedReferenceData } from './service.js';
 import { brokerStatus, startRuntime, stopRuntime } from './runtime.js';
 
 export * from './service.js';
-export { iotIdle, runIotSweep, brokerStatus, iotRuntime, onTelemetryCommitted } from './runtime.js';
+export { iotIdle, runIotSweep, brokerStatus, iotRuntime, onTelemetryCommitted, onHealthReadings } from './runtime.js';
+export { HEALTH_DEVICE_TYPES, isHealthType } from './catalog.js';
 export type { Reading } from './engine.js';
 export { DEMO_DEVICES } from './seed.js';
 

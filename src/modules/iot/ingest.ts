@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/database.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { audit } from '../../platform/audit/audit.js';
 import { newId } from '../../platform/ids.js';
-import { DEFAULT_OFFLINE_MINUTES } from './catalog.js';
+import { DEFAULT_OFFLINE_MINUTES, iotKeepable, iotKeepableAttributes, isHealthType } from './catalog.js';
 import { evaluate, type Reading, type Rule, type RuleState, type Transition } from './engine.js';
 import type { ParsedEntry } from './payload.js';
 import { iotRepo, type DeviceRow, type RuleRow } from './repository.js';
@@ -172,8 +173,14 @@ export class IngestPipeline {
   private readonly lastTs = new Map<string, number>();
   private exclusive: Promise<void> = Promise.resolve();
   readonly stats: IngestStats = { accepted: 0, rejected: 0, batches: 0, lastBatchSize: 0, failedBatches: 0 };
-  /** called after each committed batch (case creation, sensor verification) */
+  /** called after each committed batch (case creation, sensor verification); health values are not in it */
   onCommitted: (batch: { readings: Reading[]; transitions: Transition[] }) => void = () => {};
+  /**
+   * Called INSIDE the batch transaction with the full readings of health devices (bracelets), the
+   * only place their health values go (the care module stores them encrypted). A failure rolls the
+   * batch back, so the device is not acknowledged and sends again. Without a handler they are dropped.
+   */
+  onHealthReadings: (trx: Tx, readings: Reading[]) => Promise<void> = async () => {};
   private stopped = false;
 
   constructor(
@@ -271,17 +278,23 @@ export class IngestPipeline {
   }
 
   private async flush(items: Item[]): Promise<void> {
-    const readings = items.flatMap((i) => i.readings);
-    const attrs = items.flatMap((i) => i.attrs);
+    const received = items.flatMap((i) => i.readings);
+    const receivedAttrs = items.flatMap((i) => i.attrs);
     try {
       await this.rules.refresh();
-      const deviceIds = [...new Set([...readings.map((r) => r.deviceId), ...attrs.map((a) => a.deviceId)])];
+      const deviceIds = [...new Set([...received.map((r) => r.deviceId), ...receivedAttrs.map((a) => a.deviceId)])];
       await this.loadState(deviceIds);
       const typeOf = new Map<string, DeviceInfo>();
       for (const id of deviceIds) {
         const d = await this.devices.get(id);
         if (d) typeOf.set(id, d);
       }
+      // Health devices: iot keeps (stores, evaluates, passes on) only their non-health keys; the full
+      // readings go to the health handler inside the transaction and nowhere else.
+      const isHealth = (id: string) => isHealthType(typeOf.get(id)?.typeCode ?? '');
+      const health = received.filter((r) => isHealth(r.deviceId));
+      const readings = health.length ? received.map((r) => (isHealth(r.deviceId) ? { ...r, values: iotKeepable(typeOf.get(r.deviceId)!.typeCode, r.values) } : r)) : received;
+      const attrs = receivedAttrs.map((a) => (isHealth(a.deviceId) ? { ...a, attrs: iotKeepableAttributes(typeOf.get(a.deviceId)!.typeCode, a.attrs) } : a));
       const { transitions, next } = evaluate(readings, (id) => (typeOf.get(id) ? this.rules.of(typeOf.get(id)!.typeCode) : []), this.state, newId);
 
       // Rows: one per device and timestamp (values merged), latest per device and key, device touch.
@@ -289,6 +302,7 @@ export class IngestPipeline {
       const latest = new Map<string, { d: string; k: string; t: number; v: unknown }>();
       const battery = new Map<string, { t: number; b: number }>();
       for (const r of readings) {
+        if (!Object.keys(r.values).length) continue; // e.g. a bracelet message with health values only
         const rk = `${r.deviceId}|${r.ts}`;
         const row = rows.get(rk);
         if (row) Object.assign(row.v, r.values);
@@ -354,6 +368,7 @@ export class IngestPipeline {
             }
           }
         }
+        if (health.length) await this.onHealthReadings(trx, health);
       });
       for (const [k, s] of next) this.state.set(k, s);
       for (const id of lost) this.forgetDevice(id);
@@ -368,12 +383,12 @@ export class IngestPipeline {
       }
     } catch (err) {
       this.stats.failedBatches++;
-      this.ctx.log.error({ err, size: readings.length }, 'iot: telemetry batch failed');
+      this.ctx.log.error({ err, size: received.length }, 'iot: telemetry batch failed');
       // A failed batch may have been caused by one bad item: retry items one by one once.
       if (items.length > 1) {
         for (const it of items) await this.flush([it]);
       } else {
-        this.stats.rejected += readings.length;
+        this.stats.rejected += received.length;
         for (const it of items) it.done(err as Error);
       }
     }

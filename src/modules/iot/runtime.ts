@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/database.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { audit } from '../../platform/audit/audit.js';
 import { newId } from '../../platform/ids.js';
@@ -20,10 +21,25 @@ export interface IotRuntime {
 
 const runtimes = new WeakMap<AppContext, IotRuntime>();
 const telemetryListeners = new WeakMap<AppContext, Set<(readings: Reading[]) => void>>();
+const healthHandlers = new WeakMap<AppContext, Set<(trx: Tx, readings: Reading[]) => Promise<void>>>();
 
 /**
- * Calls `fn` with each batch of readings after it is committed (e.g. the care module's per-person
- * thresholds). The listener must not throw or block; it does its own durable work. Returns an unsubscribe.
+ * Registers the handler of health devices' readings (bracelets; the care module): it is called INSIDE
+ * the ingest transaction with the full readings, the only place their health values go — iot itself
+ * keeps only their non-health keys (catalog HEALTH_DEVICE_TYPES). A throw rolls the batch back (the
+ * device is not acknowledged and retries). Returns an unregister function.
+ */
+export function onHealthReadings(ctx: AppContext, fn: (trx: Tx, readings: Reading[]) => Promise<void>): () => void {
+  let set = healthHandlers.get(ctx);
+  if (!set) healthHandlers.set(ctx, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/**
+ * Calls `fn` with each batch of readings after it is committed. Readings of health devices carry only
+ * the keys iot keeps (see onHealthReadings). The listener must not throw or block; it does its own
+ * durable work. Returns an unsubscribe.
  */
 export function onTelemetryCommitted(ctx: AppContext, fn: (readings: Reading[]) => void): () => void {
   let set = telemetryListeners.get(ctx);
@@ -54,6 +70,9 @@ export function iotRuntime(ctx: AppContext): IotRuntime {
           ctx.log.error({ err }, 'iot: telemetry listener failed');
         }
       }
+    };
+    pipeline.onHealthReadings = async (trx, readings) => {
+      for (const fn of healthHandlers.get(ctx) ?? []) await fn(trx, readings);
     };
     rt = { pipeline, worker, ingest: null, types, sweepTimer: null, unsubscribe: null };
     runtimes.set(ctx, rt);

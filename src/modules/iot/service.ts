@@ -6,12 +6,12 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { requirePermission } from '../../platform/auth/permissions.js';
 import { assertPathInScope, likePrefix, scopeOf } from '../../platform/auth/scope.js';
 import { audit, logDataAccess } from '../../platform/audit/audit.js';
-import { AppError, conflict, invalid, notFound, unauthenticated, unavailable } from '../../platform/errors.js';
+import { AppError, conflict, forbidden, invalid, notFound, unauthenticated, unavailable } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { DB } from '../../platform/db/schema.js';
 import { categoryByCode } from '../dispatch/index.js';
 import { departmentByCode, departmentById, listDepartments, locatePoint } from '../org/index.js';
-import { COVER_TYPES, DEFAULT_RULES, DEVICE_TYPES, OP_TEXT, SEVERITY_NAMES } from './catalog.js';
+import { COVER_TYPES, DEFAULT_RULES, DEVICE_TYPES, HEALTH_DEVICE_TYPES, OP_TEXT, SEVERITY_NAMES, iotKeepable, iotKeepableAttributes } from './catalog.js';
 import { categoryFor } from './closure.js';
 import { toRule, tokenHash } from './ingest.js';
 import { decodeMessage } from './broker.js';
@@ -140,13 +140,15 @@ async function viewDevices(ctx: AppContext, rows: Array<DeviceRow & { active_ala
       online: d.online,
       lastSeenAt: iso(d.last_seen_at),
       battery: d.battery,
-      attributes: d.attributes ?? {},
+      attributes: iotKeepableAttributes(d.type_code, d.attributes ?? {}),
       props: d.props ?? {},
       activeAlarms: Number(d.active_alarms ?? 0),
     };
     if (withLatest) {
       v.latest = {};
-      for (const l of latest.filter((x) => x.device_id === d.id)) v.latest[l.key] = { ts: new Date(l.ts).toISOString(), value: l.val, unit: t?.telemetry.find((k) => k.key === l.key)?.unit ?? '' };
+      // Health devices: never their health keys (those live, encrypted, in the care module only).
+      const keep = HEALTH_DEVICE_TYPES[d.type_code];
+      for (const l of latest.filter((x) => x.device_id === d.id && (!keep || keep.includes(x.key)))) v.latest[l.key] = { ts: new Date(l.ts).toISOString(), value: l.val, unit: t?.telemetry.find((k) => k.key === l.key)?.unit ?? '' };
     }
     return v;
   });
@@ -551,13 +553,18 @@ export async function telemetrySeries(ctx: AppContext, actor: Actor, id: string,
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - (agg === 'day' ? 30 : agg === 'hour' ? 7 : 1) * 86_400_000);
   if (!(from < to)) throw invalid('起始时间须早于结束时间', [{ field: 'from', message: '须早于 to' }]);
   if (to.getTime() - from.getTime() > 400 * 86_400_000) throw invalid('时间范围不能超过 400 天', [{ field: 'from', message: '范围过大' }]);
-  const keys = q.keys?.length ? q.keys : (type?.telemetry.map((k) => k.key) ?? []);
+  const keep = HEALTH_DEVICE_TYPES[d.type_code];
+  if (keep && q.keys?.some((k) => !keep.includes(k))) throw forbidden('手环等健康设备的体征数据只能在关爱模块中由照护人或授权人员查看');
+  const keys = (q.keys?.length ? q.keys : (type?.telemetry.map((k) => k.key) ?? [])).filter((k) => !keep || keep.includes(k));
   if (!keys.length) return { deviceId: id, agg, from: from.toISOString(), to: to.toISOString(), keys: [], series: {} };
   const units = Object.fromEntries(keys.map((k) => [k, type?.telemetry.find((t) => t.key === k)?.unit ?? '']));
   const series: Record<string, Array<{ ts: string; value?: unknown; n?: number; min?: number; max?: number; avg?: number; last?: number }>> = Object.fromEntries(keys.map((k) => [k, []]));
   if (agg === 'raw') {
     const rows = await iotRepo.rawSeries(ctx.db, id, keys, from, to, q.limit ?? 5000);
-    for (const r of rows) for (const k of keys) if (k in r.vals) series[k]!.push({ ts: new Date(r.ts).toISOString(), value: r.vals[k] });
+    for (const r of rows) {
+      const vals = iotKeepable(d.type_code, r.vals);
+      for (const k of keys) if (k in vals) series[k]!.push({ ts: new Date(r.ts).toISOString(), value: vals[k] });
+    }
   } else {
     const meta = await iotRepo.meta(ctx.db);
     const rows = await iotRepo.aggSeries(ctx.db, id, keys, from, to, agg, meta.rolled_until ? new Date(meta.rolled_until) : null);
@@ -645,6 +652,8 @@ async function checkRule(ctx: AppContext, r: { kind: string; key: string | null;
   } else if (!r.offline_minutes) problems.push({ field: 'offlineMinutes', message: '离线规则须指定分钟数' });
   if (r.category_code && !(await categoryByCode(ctx, r.category_code))) problems.push({ field: 'categoryCode', message: `分类 ${r.category_code} 不存在` });
   if (r.create_case && !r.category_code && r.device_type !== 'manhole_tilt') problems.push({ field: 'categoryCode', message: '生成案卷的规则须指定事件分类' });
+  const keep = HEALTH_DEVICE_TYPES[r.device_type];
+  if (keep && r.kind === 'threshold' && r.key && !keep.includes(r.key)) problems.push({ field: 'key', message: `健康设备的体征告警由关爱模块按个人阈值处理，物联网规则只能针对 ${keep.join('、')}` });
   if (problems.length) throw invalid('告警规则有误', problems);
 }
 
