@@ -37,23 +37,23 @@ async function publish(p: Person, values: Record<string, unknown>) {
 
 let qiaotouPath: string;
 let seq = 0;
-/** A 桥头 resident not yet in the roster, enrolled with consent, a new bracelet and a new carer account. */
+/** A 桥头 resident not yet in the roster, enrolled by the community's staff with consent, a new bracelet and a new carer account. */
 async function newPerson(extra: { noDataHours?: number } = {}): Promise<Person> {
   const enrolled = (await db().selectFrom('care_persons').select('resident_id').execute()).map((r) => r.resident_id);
   let q = db().selectFrom('residents').select(['id', 'birth_date', 'name']).where('node_path', 'like', `${qiaotouPath}/%`).where('status', '=', 'resident').where('birth_date', 'is not', null);
   if (enrolled.length) q = q.where('id', 'not in', enrolled);
   const r = await q.orderBy('id').executeTakeFirstOrThrow();
-  const enrol = await t.req('POST', '/api/care/persons', { cookie: gw, body: { residentId: r.id, consent: { given: true, by: `${r.name}（本人）`, note: '已签署知情同意书' }, ...(extra.noDataHours ? { noDataHours: extra.noDataHours } : {}) } });
-  expect(enrol.statusCode).toBe(201);
+  const enrol = await t.req('POST', '/api/care/persons', { cookie: commAdmin, body: { residentId: r.id, consent: { given: true, by: `${r.name}（本人）`, note: '已签署知情同意书' }, ...(extra.noDataHours ? { noDataHours: extra.noDataHours } : {}) } });
+  expect(enrol.statusCode, enrol.body).toBe(201);
   const id = enrol.json().id as string;
   const token = `care-${randomBytes(6).toString('hex')}`;
   const dev = await t.req('POST', '/api/iot/devices', { cookie: admin, body: { name: `手环-${token}`, type: 'bracelet', lng: 112.9644, lat: 28.1489, token } });
   expect(dev.statusCode).toBe(201);
   const deviceId = dev.json().device.id as string;
-  expect((await t.req('POST', `/api/care/persons/${id}/devices`, { cookie: gw, body: { deviceId } })).statusCode).toBe(200);
+  expect((await t.req('POST', `/api/care/persons/${id}/devices`, { cookie: commAdmin, body: { deviceId } })).statusCode).toBe(200);
   const username = `carer.t${++seq}`;
   const carer = await createUser(t.og.ctx, systemActor(), { username, displayName: `照护人${seq}`, password: 'onegrid-demo-pass-1', roles: ['resident'] });
-  expect((await t.req('POST', `/api/care/persons/${id}/carers`, { cookie: gw, body: { userId: carer, kind: 'volunteer' } })).statusCode).toBe(200);
+  expect((await t.req('POST', `/api/care/persons/${id}/carers`, { cookie: commAdmin, body: { userId: carer, kind: 'volunteer' } })).statusCode).toBe(200);
   const carerCookie = await t.login(username, 'onegrid-demo-pass-1');
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerStatus(t.og.ctx)!.port!}`, { username: token, reconnectPeriod: 0 });
   mq.push(client);
@@ -332,5 +332,40 @@ describe('care', () => {
     await t.og.ctx.jobs.runAllDue();
     expect(await db().selectFrom('care_readings').selectAll().where('person_id', '=', p.id).execute()).toHaveLength(0);
     expect((await alertsOf(p.id)).length).toBeGreaterThan(0);
+  });
+  // Last in the file: it moves the shared clock to the next day's evening.
+  it('"no movement today" fires in the evening for a bracelet that reported but counted no steps, once a day', async () => {
+    // Start on a fresh day, 10:00 in Asia/Shanghai (the clock is shared with the other tests).
+    const DAY = 86_400_000;
+    const H = 3_600_000;
+    const now = t.clock.now().getTime();
+    const localMidnight = Math.floor((now + 8 * H) / DAY) * DAY - 8 * H;
+    t.clock.advance(localMidnight + DAY + 10 * H - now);
+    // the jump outlives the sessions signed in at the start (SESSION_TTL_HOURS): sign in again
+    admin = await t.login('admin');
+    commAdmin = await t.login('community_admin.qiaotou');
+    const still = await newPerson({ noDataHours: 48 });
+    const walker = await newPerson({ noDataHours: 48 });
+    await publish(still, { heart_rate: 70, steps: 0 });
+    await publish(walker, { heart_rate: 72, steps: 350 });
+    const noMovement = async (id: string) => (await alertsOf(id)).filter((a) => a.kind === 'no_movement');
+
+    // 19:30: before the evening hour (default 20:00) nobody is flagged.
+    t.clock.advance(9.5 * H);
+    await publish(still, { heart_rate: 68, steps: 0 });
+    await t.og.ctx.jobs.runAllDue();
+    expect(await noMovement(still.id)).toHaveLength(0);
+
+    // 20:30: the one who reported all day without a step is flagged, the walker is not.
+    t.clock.advance(H);
+    await t.og.ctx.jobs.runAllDue();
+    expect(await noMovement(still.id)).toHaveLength(1);
+    expect(await noMovement(walker.id)).toHaveLength(0);
+    expect((await inbox(still.carerCookie)).filter((n) => n.kind === 'care.alert' && n.data.kind === 'no_movement')).toHaveLength(1);
+
+    // Once a day: a later check the same evening adds nothing.
+    t.clock.advance(H);
+    await t.og.ctx.jobs.runAllDue();
+    expect(await noMovement(still.id)).toHaveLength(1);
   });
 });
