@@ -94,13 +94,49 @@ export const ACTION_PERMISSION: Record<Action, string> = {
 };
 
 export const REOPEN_DAYS = 7;
-export const MAX_ESCALATION = 2;
+
+/**
+ * Escalation (提级) moves a case's supervision up the administrative tree, one rung at a time:
+ * the case starts under its grid (level 0), then the community (1), the street (2), the district (3).
+ * `depth` is the number of path segments of that rung's node (区 1, 街道 2, 社区 3).
+ */
+export const ESCALATION_RUNGS = [
+  { level: 1, nodeLevel: 'community', depth: 3, name: '社区' },
+  { level: 2, nodeLevel: 'street', depth: 2, name: '街道' },
+  { level: 3, nodeLevel: 'district', depth: 1, name: '区' },
+] as const;
+export type EscalationRung = (typeof ESCALATION_RUNGS)[number];
+export const MAX_ESCALATION = ESCALATION_RUNGS[ESCALATION_RUNGS.length - 1]!.level;
+/** Who receives an escalated case at a rung: the supervisors and administrators bound to that rung's node. */
+export const ESCALATION_ROLES = ['supervisor', 'community_admin', 'street_admin'] as const;
+
+export const escalationRung = (level: number): EscalationRung | undefined => ESCALATION_RUNGS.find((r) => r.level === level);
+/** The path of the node supervising a case at this escalation level (the case's own path at level 0). */
+export function escalationPath(nodePath: string, level: number): string {
+  const r = escalationRung(level);
+  return r ? nodePath.split('/').slice(0, r.depth).join('/') : nodePath;
+}
+/** The rungs above the case's current level that lie above its own node. */
+export function rungsAbove(c: Pick<CaseRow, 'node_path' | 'escalation_level'>): EscalationRung[] {
+  const depth = c.node_path.split('/').length;
+  return ESCALATION_RUNGS.filter((r) => r.level > c.escalation_level && r.depth < depth);
+}
+
+/** The next rung that has someone bound to supervise it, with its node and those people. */
+export interface EscalationTarget {
+  level: number;
+  levelName: string;
+  node: { id: string; name: string; path: string };
+  userIds: string[];
+}
 
 export interface CaseFacts {
   now: Date;
   pendingExtension: boolean;
   /** the actor reported or follows the case */
   isReporter: boolean;
+  /** where an escalation would take the case now (null at the top, or when no rung above has supervisors) */
+  nextEscalation: EscalationTarget | null;
 }
 
 /** Whether the case itself (its state, dates, counters) admits the action, whoever asks. */
@@ -136,7 +172,7 @@ export function caseAllows(c: CaseRow, action: Action, f: CaseFacts): boolean {
     case 'urge':
       return HANDLING_STATES.includes(s) || s === 'returned';
     case 'escalate':
-      return !FINAL_STATES.includes(s) && c.escalation_level < MAX_ESCALATION;
+      return !FINAL_STATES.includes(s) && c.escalation_level < MAX_ESCALATION && f.nextEscalation !== null;
     case 'note':
       return true;
   }

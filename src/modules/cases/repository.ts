@@ -172,6 +172,8 @@ export interface CaseFilter {
   overdueAt?: Date;
   nearDeadlineAt?: Date;
   pendingExtension?: boolean;
+  /** cases escalated (提级) to at least this level */
+  minEscalation?: number;
   followerOrReporter?: string;
   limit: number;
   offset: number;
@@ -285,6 +287,7 @@ export const caseRepo = {
     if (f.to) q = q.where('reported_at', '<', f.to);
     if (f.overdueAt) q = q.where('deadline_at', '<=', f.overdueAt);
     if (f.nearDeadlineAt) q = q.where('warn_at', '<=', f.nearDeadlineAt).where('deadline_at', '>', f.nearDeadlineAt);
+    if (f.minEscalation !== undefined) q = q.where('escalation_level', '>=', f.minEscalation);
     if (f.pendingExtension) q = q.where((eb) => eb.exists(eb.selectFrom('case_extensions').select('case_extensions.id').whereRef('case_extensions.case_id', '=', 'cases.id').where('case_extensions.state', '=', 'pending')));
     if (f.followerOrReporter) {
       const u = f.followerOrReporter;
@@ -337,6 +340,19 @@ export const caseRepo = {
       .where('status', '=', 'active')
       .where(sql<SqlBool>`roles && ${sql.val(roles)}::text[]`)
       .execute();
+  },
+  /** Active users holding any of the roles who are bound to one of these org nodes. */
+  async usersOnNodes(db: Executor, roles: readonly string[], nodeIds: string[]): Promise<Array<{ id: string; node_id: string }>> {
+    if (nodeIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'node_id'])
+      .where('status', '=', 'active')
+      .where('node_id', 'in', nodeIds)
+      .where(sql<SqlBool>`roles && ${sql.val([...roles])}::text[]`)
+      .orderBy('id')
+      .execute();
+    return rows.filter((r): r is { id: string; node_id: string } => r.node_id !== null);
   },
   async usersOfDepartment(db: Executor, departmentId: string): Promise<string[]> {
     return (await db.selectFrom('users').select('id').where('status', '=', 'active').where('department_id', '=', departmentId).execute()).map((r) => r.id);

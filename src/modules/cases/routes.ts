@@ -67,7 +67,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   );
   app.get<{ Querystring: Static<typeof s.BoardQuery> }>(
     '/cases/board',
-    { config: { permission: 'cases.supervise' }, schema: { tags, summary: '督办看板：超时、退回、延期申请、挂账', querystring: s.BoardQuery, response: errors } },
+    { config: { permission: 'cases.supervise' }, schema: { tags, summary: '督办看板：超时、退回、延期申请、挂账、提级至本级', querystring: s.BoardQuery, response: errors } },
     async (req, reply) => sendList(reply, req.query, await svc.supervisorBoard(ctx, actorOf(req), req.query.kind as svc.Board, lq(req.query)), 'board'),
   );
   app.get<{ Querystring: LQ }>('/cases/mine', { config: { auth: 'user' }, schema: { ...listSchema, summary: '我的上报（含合并后关注的案卷）' } }, async (req, reply) =>

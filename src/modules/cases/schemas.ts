@@ -47,7 +47,7 @@ export const WorklistQuery = Type.Object(
   { additionalProperties: false },
 );
 export const BoardQuery = Type.Object(
-  { ...ListQuery.properties, kind: Type.Union(['overdue', 'returned', 'extensions', 'suspended'].map((c) => Type.Literal(c)), { default: 'overdue' }) },
+  { ...ListQuery.properties, kind: Type.Union(['overdue', 'returned', 'extensions', 'suspended', 'escalated'].map((c) => Type.Literal(c)), { default: 'overdue' }) },
   { additionalProperties: false },
 );
 

@@ -13,10 +13,11 @@ import { maskName, maskPhone } from '../../platform/crypto.js';
 import { loadCalendar, localDate } from '../../platform/calendar/index.js';
 import { notifyUsers } from '../../platform/notify/index.js';
 import { attachFiles, fileViews, MAX_PHOTOS, type FileView } from '../../platform/files/index.js';
-import { adviseIntake, categoryByCode, type Category, type IntakeAdvice } from '../dispatch/index.js';
-import { listDepartments, listNodes, locatePoint, nodePathOf, type DepartmentView, type NodeView } from '../org/index.js';
+import { adviseIntake, captureCaseCorrection, categoryByCode, routeCase, type Category, type IntakeAdvice } from '../dispatch/index.js';
+import { listDepartments, listNodes, locatePoint, nodeBriefs, nodePathOf, type DepartmentView, type NodeView } from '../org/index.js';
 import { caseRepo, type CaseEventRow, type CaseFilter, type CaseRow, type CaseScope, type CaseState, type Channel, type NewCaseEvent, type Priority } from './repository.js';
 import { ACTION_NAMES, actorMay, allowedActions, FINAL_STATES, HANDLING_STATES, QUEUE_STATES, STATE_NAMES, type Action, type CaseFacts } from './policy.js';
+import { ESCALATION_ROLES, ESCALATION_RUNGS, escalationPath, escalationRung, MAX_ESCALATION, rungsAbove, type EscalationTarget } from './policy.js';
 import { cancelDeadlineJobs, clockModeFor, computeDeadlines, scheduleDeadlineJobs, timeBetween } from './deadlines.js';
 
 // ---------------------------------------------------------------- reference lookups (cached briefly)
@@ -34,7 +35,7 @@ const REF_MS = 5000;
 export async function refData(ctx: AppContext): Promise<RefData> {
   const c = refCache.get(ctx);
   if (c && Date.now() - c.at < REF_MS) return c;
-  const nodes = await listNodes(ctx, systemActor(), { levels: ['street', 'community', 'estate', 'grid'], withGeometry: false });
+  const nodes = await listNodes(ctx, systemActor(), { levels: ['district', 'street', 'community', 'estate', 'grid'], withGeometry: false });
   const depts = await listDepartments(ctx);
   const r: RefData = { at: Date.now(), nodes: new Map(nodes.map((n) => [n.id, n])), depts: new Map(depts.map((d) => [d.id, d])), deptsByCode: new Map(depts.map((d) => [d.code, d])) };
   refCache.set(ctx, r);
@@ -157,6 +158,8 @@ export interface CaseView {
   reopenCount: number;
   urgeCount: number;
   escalationLevel: number;
+  /** the level of the tree now supervising the case after escalation (提级), null when never escalated */
+  escalation: { level: number; levelName: string; node: { id: string; name: string; path: string } | null } | null;
   rating: number | null;
   ratingComment: string | null;
   pendingExtension: { id: string; hours: number; reason: string; requestedAt: string } | null;
@@ -237,6 +240,7 @@ async function toView(ctx: AppContext, actor: Actor, c: CaseRow, ref: RefData, o
     reopenCount: c.reopen_count,
     urgeCount: c.urge_count,
     escalationLevel: c.escalation_level,
+    escalation: escalationView(ref, c),
     rating: c.rating,
     ratingComment: c.rating_comment,
     pendingExtension: opts.ext ?? null,
@@ -268,11 +272,13 @@ async function timelineOf(ctx: AppContext, events: CaseEventRow[], ref: RefData,
 
 async function facts(db: Executor, actor: Actor, c: CaseRow, now: Date): Promise<CaseFacts & { ext: CaseView['pendingExtension'] }> {
   const ext = await caseRepo.pendingExtension(db, c.id);
+  const nextEscalation = FINAL_STATES.includes(c.state) ? null : await escalationTarget(db, c);
   const isReporter = !!actor.userId && (c.reporter_user_id === actor.userId || (await caseRepo.isFollower(db, c.id, actor.userId)));
   return {
     now,
     pendingExtension: !!ext,
     isReporter,
+    nextEscalation,
     ext: ext ? { id: ext.id, hours: ext.hours, reason: ext.reason, requestedAt: new Date(ext.requested_at).toISOString() } : null,
   };
 }
@@ -690,6 +696,8 @@ async function deptRecipients(s: Step, deptId: string | null): Promise<string[]>
 export async function fileCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; note?: string; categoryCode?: string }): Promise<CaseView> {
   const cat = input.categoryCode ? await requireCategory(ctx, input.categoryCode) : null;
   await runStep(ctx, actor, id, 'file', input.version, async (s) => {
+    // A person choosing another category than the case had (or the classifier suggested) teaches the classifier.
+    if (cat) await captureCaseCorrection(ctx, actor, { caseId: s.c.id, text: s.c.description, previousCode: s.c.category_code, advice: s.c.advice, chosenCode: cat.code }, s.trx);
     s.set({ state: 'filed', filed_at: s.now, ...(cat ? { category_code: cat.code } : {}) });
     s.event({ action: 'filed', from: s.c.state, to: 'filed', note: input.note ?? null, data: cat ? { categoryCode: cat.code } : {}, public: true });
     s.publish('filed');
@@ -714,17 +722,28 @@ async function requireCategory(ctx: AppContext, code: string): Promise<Category>
   return c;
 }
 
-/** Dispatch (派遣) to a handling department with cc departments; files the case first when it was not yet filed. */
-export async function dispatchCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; categoryCode?: string; departmentCode?: string; ccCodes?: string[]; note?: string }): Promise<CaseView> {
+/**
+ * Dispatch (派遣) to a handling department with cc departments; files the case first when it was not yet filed.
+ * Without an explicit department the dispatch module's routing rules pick it at the case's location, as at
+ * automatic intake (`coverType`: a manhole's cover type, for the IoT channel; text keywords only when the
+ * category is not being changed in this step). A category other than the
+ * case's (or the classifier's suggestion) is stored as a correction in the same transaction.
+ */
+export async function dispatchCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; categoryCode?: string; departmentCode?: string; ccCodes?: string[]; note?: string; coverType?: string | null }): Promise<CaseView> {
   const current = await caseRepo.byId(ctx.db, id);
   if (!current || !(await canSeeCase(ctx.db, actor, current))) throw notFound('案卷不存在或无权查看');
   const code = input.categoryCode ?? current.category_code;
   if (!code) throw invalid('派遣前请先选择事件分类', [{ field: 'categoryCode', message: '为必填项' }]);
   const cat = await requireCategory(ctx, code);
   const ref = await refData(ctx);
-  const dept = concreteDepartment(ref, input.departmentCode ?? cat.department, current.estate_id);
-  if (!dept || !dept.active) throw invalid('处置部门不存在或已停用', [{ field: 'departmentCode', message: `部门 ${input.departmentCode ?? cat.department} 不可用` }]);
-  const ccCodes = input.ccCodes ?? cat.cc;
+  // A category the dispatcher changes here is a person's judgement: the description's keywords (a cover type
+  // named in the text) must not override it; location rules and a cover-type attribute still apply.
+  const recategorised = !!input.categoryCode && input.categoryCode !== current.category_code;
+  const route = input.departmentCode ? null : await routeCase(ctx, { categoryCode: cat.code, text: recategorised ? null : current.description, coverType: input.coverType ?? null, lng: current.lng, lat: current.lat });
+  const deptCode = input.departmentCode ?? route!.departmentCode;
+  const dept = concreteDepartment(ref, deptCode, current.estate_id);
+  if (!dept || !dept.active) throw invalid('处置部门不存在或已停用', [{ field: 'departmentCode', message: `部门 ${deptCode} 不可用` }]);
+  const ccCodes = input.ccCodes ?? route?.ccCodes ?? cat.cc;
   const cc: DepartmentView[] = [];
   for (const c of ccCodes) {
     const d = concreteDepartment(ref, c, current.estate_id);
@@ -737,6 +756,7 @@ export async function dispatchCase(ctx: AppContext, actor: Actor, id: string, in
     const limitMinutes = cat.limitHours * 60;
     const d = computeDeadlines(cal, mode, s.now, limitMinutes);
     const gen = s.c.deadline_gen + 1;
+    await captureCaseCorrection(ctx, actor, { caseId: s.c.id, text: s.c.description, previousCode: s.c.category_code, advice: s.c.advice, chosenCode: cat.code }, s.trx);
     if (s.c.state === 'reported') s.event({ action: 'filed', from: 'reported', to: 'filed', public: true });
     s.set({
       state: 'dispatched',
@@ -759,7 +779,7 @@ export async function dispatchCase(ctx: AppContext, actor: Actor, id: string, in
     });
     await cancelDeadlineJobs(ctx, s.trx, s.c.id);
     await scheduleDeadlineJobs(ctx, s.trx, s.c.id, gen, d);
-    s.event({ action: 'dispatched', from: 'filed', to: 'dispatched', note: input.note ?? null, departmentId: dept.id, data: { categoryCode: cat.code, cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: mode }, public: true });
+    s.event({ action: 'dispatched', from: 'filed', to: 'dispatched', note: input.note ?? null, departmentId: dept.id, data: { categoryCode: cat.code, cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: mode, ...(route?.rule ? { rule: route.rule.name } : {}) }, public: true });
     s.notify(caseRepo.usersOfDepartment(s.trx, dept.id), 'case.dispatched', `新派遣案卷 ${s.c.number}`, `${cat.name}，处置时限 ${cat.limitHours} 小时`);
     for (const x of cc) s.notify(caseRepo.usersOfDepartment(s.trx, x.id), 'case.cc', `抄送案卷 ${s.c.number}`, cat.name);
     s.notify(followerIds(s.trx, s.c), 'case.dispatched', `您反映的问题（${s.c.number}）已派遣至${dept.name}`);
@@ -976,18 +996,63 @@ export async function urgeCase(ctx: AppContext, actor: Actor, id: string, input:
   return viewAfterStep(ctx, actor, id);
 }
 
-/** Escalation (提级): the case is raised to the next level up (community → street → district). */
+/**
+ * Where an escalation would take the case now: the next rung of the tree above its current level
+ * (community, then street, then district) that has supervisors or administrators bound to its node.
+ * A rung nobody supervises is passed over; null when no rung above has anyone (the top is reached).
+ */
+async function escalationTarget(db: Executor, c: Pick<CaseRow, 'node_path' | 'escalation_level'>): Promise<EscalationTarget | null> {
+  const rungs = rungsAbove(c);
+  if (rungs.length === 0) return null;
+  const nodes = new Map((await nodeBriefs(db, { paths: rungs.map((r) => escalationPath(c.node_path, r.level)) })).map((n) => [n.path, n]));
+  const staff = await caseRepo.usersOnNodes(db, ESCALATION_ROLES, [...nodes.values()].map((n) => n.id));
+  for (const r of rungs) {
+    const n = nodes.get(escalationPath(c.node_path, r.level));
+    if (!n || n.level !== r.nodeLevel) continue;
+    const userIds = staff.filter((u) => u.node_id === n.id).map((u) => u.id);
+    if (userIds.length > 0) return { level: r.level, levelName: r.name, node: { id: n.id, name: n.name, path: n.path }, userIds };
+  }
+  return null;
+}
+
+function escalationView(ref: RefData, c: Pick<CaseRow, 'node_path' | 'escalation_level'>): CaseView['escalation'] {
+  if (c.escalation_level <= 0) return null;
+  const rung = escalationRung(c.escalation_level);
+  const path = escalationPath(c.node_path, c.escalation_level);
+  let node: { id: string; name: string; path: string } | null = null;
+  for (const n of ref.nodes.values()) if (n.path === path) node = { id: n.id, name: n.name, path: n.path };
+  return { level: c.escalation_level, levelName: rung?.name ?? `${c.escalation_level} 级`, node };
+}
+
+function escalationTopMessage(ref: RefData, c: CaseRow): string {
+  const here = escalationView(ref, c);
+  const where = here ? `已提级至${here.node?.name ?? here.levelName}` : '由网格督办';
+  return c.escalation_level >= MAX_ESCALATION
+    ? `案卷${where}，已是最高层级，不能再提级`
+    : `案卷${where}，上级（${rungsAbove(c).map((r) => r.name).join('、')}）未配置督办人员，已是最高督办层级，不能再提级`;
+}
+
+/**
+ * Escalation (提级): the case's supervision moves one rung up the tree (grid → community → street →
+ * district). The level reached and the reason go on the timeline, and the supervisors and
+ * administrators bound to that rung's node are notified; beyond the top the step is refused with 409.
+ */
 export async function escalateCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; reason: string }): Promise<CaseView> {
   const reason = requireText(input.reason, 'reason', '提级理由');
+  const cur = await caseRepo.byId(ctx.db, id);
+  if (cur && !FINAL_STATES.includes(cur.state) && (await canSeeCase(ctx.db, actor, cur))) {
+    const f = await facts(ctx.db, actor, cur, ctx.clock.now());
+    if (!f.nextEscalation && actorMay(actor, cur, 'escalate', f)) {
+      throw conflict(escalationTopMessage(await refData(ctx), cur), { state: cur.state, escalationLevel: cur.escalation_level, allowed: allowedActions(actor, cur, f) });
+    }
+  }
   await runStep(ctx, actor, id, 'escalate', input.version, async (s) => {
-    const level = s.c.escalation_level + 1;
-    // grid path: district/street/community/estate/grid → level 1 = community, level 2 = street
-    const parts = s.c.node_path.split('/');
-    const target = parts.slice(0, Math.max(1, 3 - level + 1)).join('/');
-    s.set({ escalation_level: level });
-    s.event({ action: 'escalated', note: reason, data: { level, path: target } });
-    s.notify(usersCovering(ctx, s.trx, ['supervisor', 'street_admin', 'community_admin'], s.c.node_path), 'case.escalated', `案卷 ${s.c.number} 已提级`, reason);
-    s.publish('escalated', { level, reason }, target);
+    const target = (await escalationTarget(s.trx, s.c))!; // runStep admitted the step, so a rung above exists
+    const data = { fromLevel: s.c.escalation_level, level: target.level, levelName: target.levelName, nodeId: target.node.id, nodeName: target.node.name, path: target.node.path };
+    s.set({ escalation_level: target.level });
+    s.event({ action: 'escalated', note: reason, data: { ...data, notified: target.userIds.length } });
+    s.notify(target.userIds, 'case.escalated', `案卷 ${s.c.number} 已提级至${target.node.name}督办`, reason);
+    s.publish('escalated', { ...data, reason }, target.node.path);
   });
   return viewAfterStep(ctx, actor, id);
 }
@@ -1179,7 +1244,20 @@ export async function verificationTasks(ctx: AppContext, actor: Actor, q: ListQu
   return page(ctx, actor, f, q);
 }
 
-export type Board = 'overdue' | 'returned' | 'extensions' | 'suspended';
+export type Board = 'overdue' | 'returned' | 'extensions' | 'suspended' | 'escalated';
+
+/**
+ * The lowest escalation level a supervisor's board shows as escalated to them: the rung of the tree
+ * the supervisor sits at (a community's staff see cases escalated to the community or higher, the
+ * street's staff cases escalated to the street or higher).
+ */
+function boardEscalationLevel(actor: Actor): number {
+  const s = scopeOf(actor);
+  if (s.kind !== 'subtree') return 1;
+  const depth = s.path.split('/').length;
+  const rung = ESCALATION_RUNGS.find((r) => r.depth <= depth) ?? ESCALATION_RUNGS[ESCALATION_RUNGS.length - 1]!;
+  return rung.level;
+}
 
 /** The supervisor's boards: overdue cases, returned cases, pending extension requests, suspended cases. */
 export async function supervisorBoard(ctx: AppContext, actor: Actor, board: Board, q: ListQuery): Promise<CasePage> {
@@ -1191,7 +1269,11 @@ export async function supervisorBoard(ctx: AppContext, actor: Actor, board: Boar
     f.order = 'deadline_asc';
   } else if (board === 'returned') f.states = ['returned'];
   else if (board === 'suspended') f.states = ['suspended'];
-  else {
+  else if (board === 'escalated') {
+    f.states = (Object.keys(STATE_NAMES) as CaseState[]).filter((x) => !FINAL_STATES.includes(x));
+    f.minEscalation = boardEscalationLevel(actor);
+    f.order = 'deadline_asc';
+  } else {
     f.states = [...HANDLING_STATES];
     f.pendingExtension = true;
   }

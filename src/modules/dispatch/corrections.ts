@@ -44,10 +44,10 @@ export interface CorrectionInput {
 }
 
 /**
- * Stores a dispatcher's change of a case's category, for the next training run. Cases calls it
- * when a dispatcher recategorises a case (pass its transaction to write in the same one); the
- * caller has already checked the actor may do that, so no permission is checked here. Returns
- * null, storing nothing, when the category did not change.
+ * Stores a correction of a category, for the next training run: `POST /api/dispatch/corrections`
+ * (entered by hand) and `captureCaseCorrection` (a dispatcher's choice on a case, in the case's
+ * transaction — pass it as `trx`). The caller has already checked the actor may do that, so no
+ * permission is checked here. Returns null, storing nothing, when the category did not change.
  */
 export async function recordCorrection(ctx: AppContext, actor: Actor, input: CorrectionInput, trx?: Tx): Promise<CorrectionView | null> {
   const text = input.text.trim();
@@ -73,6 +73,48 @@ export async function recordCorrection(ctx: AppContext, actor: Actor, input: Cor
     return view(row);
   };
   return trx ? run(trx) : withTx(ctx, run);
+}
+
+/** The classifier's top suggestion kept in a case's intake advice (`explanation.suggestions[0]`), if any. */
+export function suggestedCodeOf(advice: unknown): string | null {
+  let a = advice;
+  if (typeof a === 'string') {
+    try {
+      a = JSON.parse(a) as unknown;
+    } catch {
+      return null;
+    }
+  }
+  const s = (a as { explanation?: { suggestions?: Array<{ code?: unknown }> } } | null)?.explanation?.suggestions?.[0]?.code;
+  return typeof s === 'string' ? s : null;
+}
+
+export interface CaseCategoryChoice {
+  caseId: string;
+  /** the case's description */
+  text: string;
+  /** the category the case had before (the classifier's, the reporter's or a person's earlier choice); null when it had none */
+  previousCode: string | null;
+  /** the case's intake advice: its top suggestion stands for the prediction of a case that had no category (triage) */
+  advice: unknown;
+  /** the category the person chose */
+  chosenCode: string;
+}
+
+/**
+ * Cases calls this inside the transaction of every step in which a person files or dispatches a
+ * case with a category. The prediction is the category the case had, or — for a case waiting in
+ * triage without one — the classifier's top suggestion; when the person chose another category,
+ * that is a correction and is stored (with its audit row) in the same transaction. The system
+ * actor (IoT, automatic dispatch) makes no corrections. Returns the stored correction, or null.
+ */
+export async function captureCaseCorrection(ctx: AppContext, actor: Actor, input: CaseCategoryChoice, trx: Tx): Promise<CorrectionView | null> {
+  if (actor.userId === null) return null;
+  const predicted = input.previousCode ?? suggestedCodeOf(input.advice);
+  if (predicted === input.chosenCode || !input.text.trim()) return null;
+  // A prediction that names no known category (an older model's label) counts as none rather than failing the step.
+  const known = predicted !== null && (await listCategories(ctx, trx)).some((c) => c.code === predicted);
+  return recordCorrection(ctx, actor, { caseId: input.caseId, text: input.text, predictedCode: known ? predicted : null, correctedCode: input.chosenCode }, trx);
 }
 
 export async function listCorrections(ctx: AppContext, page: { page: number; pageSize: number }): Promise<{ items: CorrectionView[]; total: number; page: number; pageSize: number }> {

@@ -6,7 +6,7 @@ import { getClassifier } from './service.js';
 
 export * from './categories.js';
 export * from './advisor.js';
-export { recordCorrection, correctionExamples, CORRECTION_WEIGHT, type CorrectionInput, type CorrectionView } from './corrections.js';
+export { recordCorrection, captureCaseCorrection, correctionExamples, CORRECTION_WEIGHT, type CaseCategoryChoice, type CorrectionInput, type CorrectionView } from './corrections.js';
 export { classifyReport, getClassifier, type ClassifyResult } from './service.js';
 export { routeCase, type RouteResult } from './rules.js';
 

@@ -116,8 +116,10 @@ export class CaseWorker {
           source: { type: 'device', key },
           priority: SEVERITY_PRIORITY[a.severity],
         });
-        // IoT cases are filed and dispatched without a person (dispatchCase files first when needed).
-        if (c.state === 'reported' || c.state === 'filed') c = await dispatchCase(this.ctx, sys, c.id, { version: c.version, note: '物联网告警，按分类自动派遣' });
+        // IoT cases are filed and dispatched without a person (dispatchCase files first when needed), to the
+        // department the dispatch routing rules pick (a manhole's owner by its cover type, a service area ...).
+        const coverType = device.typeCode === 'manhole_tilt' && device.coverType ? (COVER_TYPES[device.coverType]?.name ?? device.coverType) : null;
+        if (c.state === 'reported' || c.state === 'filed') c = await dispatchCase(this.ctx, sys, c.id, { version: c.version, note: '物联网告警，按分类自动派遣', coverType });
       }
       await iotRepo.setAlarmCase(this.ctx.db, a.id, c.id, null, now);
       await iotRepo.insertCaseLink(this.ctx.db, { case_id: c.id, device_id: device.id, rule_id: a.rule_id, alarm_type: a.alarm_type }, now);

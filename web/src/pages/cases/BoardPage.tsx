@@ -4,13 +4,13 @@ import { ActionButtons } from './actions';
 import { CaseTable, fmt, useX, type CaseAction } from './common';
 import './cases.css';
 
-type Kind = 'overdue' | 'returned' | 'extensions' | 'suspended';
+type Kind = 'overdue' | 'returned' | 'extensions' | 'suspended' | 'escalated';
 
-/** 督办: overdue, returned, extension requests and suspended cases; urge, decide, resume. */
+/** 督办: overdue, returned, extension requests, suspended cases and cases escalated to my level; urge, decide, resume, escalate. */
 export default function BoardPage() {
   const x = useX();
   const [kind, setKind] = useState<Kind>('overdue');
-  const acts: Record<Kind, CaseAction[]> = { overdue: ['urge', 'suspend', 'escalate'], returned: ['urge', 'escalate'], extensions: ['decideExtension', 'urge'], suspended: ['resume'] };
+  const acts: Record<Kind, CaseAction[]> = { overdue: ['urge', 'suspend', 'escalate'], returned: ['urge', 'escalate'], extensions: ['decideExtension', 'urge'], suspended: ['resume'], escalated: ['urge', 'escalate'] };
   return (
     <div>
       <Typography.Title level={4} style={{ marginTop: 0 }}>
@@ -24,6 +24,7 @@ export default function BoardPage() {
           { key: 'returned', label: x('退回案卷', 'Returned') },
           { key: 'extensions', label: x('延期申请', 'Extension requests') },
           { key: 'suspended', label: x('挂账案卷', 'Suspended') },
+          { key: 'escalated', label: x('提级至本级', 'Escalated to my level') },
         ]}
       />
       <CaseTable

@@ -89,6 +89,8 @@ export interface CaseView {
   reopenCount: number;
   urgeCount: number;
   escalationLevel: number;
+  /** the level of the tree now supervising the case after escalation (提级) */
+  escalation?: { level: number; levelName: string; node: { id: string; name: string; path: string } | null } | null;
   rating: number | null;
   ratingComment: string | null;
   pendingExtension: { id: string; hours: number; reason: string; requestedAt: string } | null;
@@ -133,7 +135,7 @@ const STATE_COLOR: Record<CaseState, string> = {
   merged: 'default',
 };
 
-export function StateTag({ c }: { c: Pick<CaseView, 'state' | 'stateName'> & { overdue?: boolean } }) {
+export function StateTag({ c }: { c: Pick<CaseView, 'state' | 'stateName'> & { overdue?: boolean; escalation?: CaseView['escalation'] } }) {
   const x = useX();
   return (
     <Space size={4} wrap>
@@ -141,6 +143,11 @@ export function StateTag({ c }: { c: Pick<CaseView, 'state' | 'stateName'> & { o
         {c.stateName}
       </Tag>
       {c.overdue && <Tag color="red">{x('已超时', 'Overdue')}</Tag>}
+      {c.escalation && (
+        <Tag color="volcano" data-testid="case-escalation">
+          {x(`已提级至${c.escalation.node?.name ?? c.escalation.levelName}`, `Escalated to ${c.escalation.node?.name ?? c.escalation.levelName}`)}
+        </Tag>
+      )}
     </Space>
   );
 }
