@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
  * The closed loop in the browser: one case from a resident's report on a phone to the rating,
- * through five users (resident → dispatcher → department handler → grid worker → resident). Each
+ * through five users (resident → dispatcher → supervisor → department handler → grid worker → resident). Each
  * state is checked on screen and in the database.
  *
  * Screenshots go to test-results/screenshots/cases-*.png.
@@ -104,7 +104,7 @@ async function eventActions(id: string): Promise<string[]> {
 const photo = () => ({ name: 'scene.jpg', mimeType: 'image/jpeg', buffer: jpeg });
 
 describe('cases: the closed loop in the browser', () => {
-  it('resident reports on a phone → dispatcher → department → grid worker → resident rates 5', async () => {
+  it('resident reports on a phone → dispatcher → supervisor urges → department → grid worker → resident rates 5', async () => {
     const [lng, lat] = pointInCell(0, 3, 0.5, 0.5); // inside grid 430103007001G01
 
     // 1. resident.qiaotou reports on a phone: text, a photo, "use my location"
@@ -118,7 +118,7 @@ describe('cases: the closed loop in the browser', () => {
     await rp.getByText('请描述您发现的问题').waitFor();
     await rp.getByText('请使用定位或在地图上点选位置').waitFor();
     // Vague enough that the classifier is not confident (top suggestion 路灯 at ~0.18): the report
-    // waits for the dispatcher, so all five people act in the browser.
+    // waits for the dispatcher, so five different people act in the browser.
     await rp.getByLabel('问题描述').fill('北门这边晚上黑乎乎的，麻烦派人来看看');
     await rp.getByTestId('photo-input').setInputFiles(photo());
     await rp.getByRole('button', { name: /拍照\/相册（1\/9）/ }).waitFor();
@@ -162,6 +162,23 @@ describe('cases: the closed loop in the browser', () => {
     row = await caseByNumber(number);
     expect(row.state).toBe('dispatched');
     expect(row.dept).toBeTruthy();
+
+    // 2b. the supervisor urges the department from the case page (督办)
+    {
+      const s = await open({ width: 1366, height: 860 });
+      await signInAt(s.page, `/cases/${row.id}`, 'supervisor');
+      await s.page.getByTestId('case-actions').getByRole('button', { name: /^督\s*办$/ }).click();
+      const um = s.page.locator('.ant-modal', { hasText: `督办 · ${number}` });
+      await um.waitFor();
+      await um.getByLabel('督办意见').fill('夜间照明关系群众出行安全，请今天内处理');
+      await um.getByTestId('action-submit').click();
+      await s.page.getByText('督办成功').waitFor();
+      await s.page.getByTestId('case-detail').getByText('督办 1 次').waitFor();
+      await shot(s.page, 'console-urged');
+      expect(s.errors).toEqual([]);
+      await s.ctx.close();
+    }
+    expect(await eventActions(row.id)).toContain('urged');
 
     // 3. the department's handler accepts, then resolves with a photo
     const h = await open({ width: 1366, height: 860 });
