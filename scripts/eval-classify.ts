@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { specCategories } from '../src/modules/dispatch/categories.js';
-import { keywordExamples, labelSet, readSplit, trainingExamples } from '../src/modules/dispatch/corpus.js';
+import { NEAR_DUPLICATE_JACCARD, keywordExamples, labelSet, nearDuplicates, readSplit, trainingExamples } from '../src/modules/dispatch/corpus.js';
 import { evaluate } from '../src/modules/dispatch/evaluate.js';
 import { Classifier, trainModel, type ModelFile, type TrainOptions } from '../src/modules/dispatch/model.js';
 
@@ -66,9 +66,9 @@ let trainMs = 0;
 if (modelArg >= 0) {
   model = JSON.parse(readFileSync(args[modelArg + 1]!, 'utf8')) as ModelFile;
 } else {
-  const heldTexts = new Set(heldout.map((e) => e.text));
-  const leaked = train.filter((e) => heldTexts.has(e.text));
-  if (leaked.length) throw new Error(`held-out lines found in training data: ${leaked.map((e) => e.text).join(' | ')}`);
+  // Exact copies and near duplicates (paraphrases, extensions) of training lines or keywords.
+  const leaked = nearDuplicates(heldout, train);
+  if (leaked.length) throw new Error(`held-out lines too close to training data (bigram Jaccard ≥ ${NEAR_DUPLICATE_JACCARD}): ${leaked.map((d) => `${d.text} ≈ ${d.nearest}`).join(' | ')}`);
   const t0 = Date.now();
   model = trainModel(train, labelSet(), trainOpts);
   trainMs = Date.now() - t0;

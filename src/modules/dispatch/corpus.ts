@@ -59,3 +59,49 @@ export function trainingExamples(dir = CORPUS_DIR): Example[] {
 
 /** Label set and order of the model: the spec's 48 categories. */
 export const labelSet = (): string[] => specCategories().map((c) => c.code);
+
+/**
+ * Character bigrams of a report for near-duplicate checks: NFKC, lower case, split on anything that
+ * is not a letter or digit, bigrams inside each run (a one-character run counts as itself).
+ */
+export function charBigrams(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const run of text.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+    const chars = [...run];
+    if (chars.length === 1) out.add(chars[0]!);
+    for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i]! + chars[i + 1]!);
+  }
+  return out;
+}
+
+/** Jaccard similarity of two reports' character bigram sets (0 = nothing shared, 1 = same bigrams). */
+export function bigramJaccard(a: string | Set<string>, b: string | Set<string>): number {
+  const x = typeof a === 'string' ? charBigrams(a) : a;
+  const y = typeof b === 'string' ? charBigrams(b) : b;
+  if (!x.size || !y.size) return 0;
+  let inter = 0;
+  for (const g of x) if (y.has(g)) inter++;
+  return inter / (x.size + y.size - inter);
+}
+
+/**
+ * Held-out lines at or above this bigram Jaccard with a training line or keyword count as near
+ * duplicates (paraphrases or extensions of a training line), which the held-out split must not hold.
+ */
+export const NEAR_DUPLICATE_JACCARD = 0.3;
+
+/** Held-out examples whose nearest training line or keyword reaches `threshold` (bigram Jaccard). */
+export function nearDuplicates(heldout: Example[], reference: Example[], threshold = NEAR_DUPLICATE_JACCARD): { text: string; label: string; nearest: string; score: number }[] {
+  const refs = reference.map((r) => ({ text: r.text, grams: charBigrams(r.text) }));
+  const out: { text: string; label: string; nearest: string; score: number }[] = [];
+  for (const h of heldout) {
+    const g = charBigrams(h.text);
+    let best = { text: '', score: 0 };
+    for (const r of refs) {
+      const s = bigramJaccard(g, r.grams);
+      if (s > best.score) best = { text: r.text, score: s };
+    }
+    if (best.score >= threshold) out.push({ text: h.text, label: h.label, nearest: best.text, score: best.score });
+  }
+  return out;
+}

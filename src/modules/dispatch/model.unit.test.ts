@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { specCategories } from './categories.js';
-import { MODEL_PATH, readSplit, trainingExamples } from './corpus.js';
+import { MODEL_PATH, NEAR_DUPLICATE_JACCARD, bigramJaccard, nearDuplicates, readSplit, trainingExamples } from './corpus.js';
 import { Classifier, trainModel, type ModelFile } from './model.js';
 import { featurize } from './text.js';
 
@@ -40,6 +40,24 @@ describe('corpus', () => {
     }
     const trainTexts = new Set(trainingExamples().map((e) => e.text));
     expect(held.filter((e) => trainTexts.has(e.text))).toEqual([]);
+  });
+
+  it('scores paraphrases of a training line as near duplicates and different reports of the same category below the threshold', () => {
+    // Extensions and paraphrases of a training line (what the held-out split must not contain).
+    expect(bigramJaccard('楼道的窗户玻璃碎了，冷风往里灌', '楼道的窗户玻璃碎了')).toBeGreaterThanOrEqual(NEAR_DUPLICATE_JACCARD);
+    expect(bigramJaccard('咯里一股煤气味，好呛人，莫是漏气哒', '咯里一股煤气味，怕是漏气哒')).toBeGreaterThanOrEqual(NEAR_DUPLICATE_JACCARD);
+    expect(bigramJaccard('渣土车在路边偷偷倒土', '渣土车在路边倾倒渣土')).toBeGreaterThanOrEqual(NEAR_DUPLICATE_JACCARD);
+    expect(bigramJaccard('新栽的树苗被人拔掉了好几棵', '新种的树苗被人拔了')).toBeGreaterThanOrEqual(NEAR_DUPLICATE_JACCARD);
+    // Same category, different situation and wording.
+    expect(bigramJaccard('运泥巴的货车没盖篷布，一路掉土，马路上全是黄泥', '渣土车在路边倾倒渣土')).toBeLessThan(NEAR_DUPLICATE_JACCARD);
+    expect(bigramJaccard('我们栋三楼到四楼的声控灯不亮，晚上摸黑上楼', '楼道的窗户玻璃碎了')).toBeLessThan(NEAR_DUPLICATE_JACCARD);
+    // Punctuation, width and case do not count.
+    expect(bigramJaccard('ＡＢ，停电', 'ab 停电')).toBe(1);
+  });
+
+  it('holds no held-out line that is a near duplicate of a training line or keyword (character-bigram Jaccard)', () => {
+    const near = nearDuplicates(readSplit('heldout'), trainingExamples());
+    expect(near.map((d) => `${d.label} ${d.score.toFixed(2)} ${d.text} ≈ ${d.nearest}`)).toEqual([]);
   });
 });
 
