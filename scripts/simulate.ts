@@ -3,9 +3,12 @@
  * (tilted covers, full bins, smoke, waterlogging, SOS) and recoveries — published to a running
  * OneGrid the way real devices do.
  *
- *   SIM_MQTT_URL   broker to publish to (default mqtt://127.0.0.1:${MQTT_PORT:-1883})
- *   SIM_TOPIC      'me'    → ThingsBoard topic v1/devices/me/telemetry (embedded broker, default)
- *                  'token' → v1/devices/<token>/telemetry (an external broker; see docs/iot.md)
+ *   SIM_MQTT_URL   broker to publish to (default: the server's MQTT_URL without its credentials when set,
+ *                  else mqtt://127.0.0.1:${MQTT_PORT:-1883})
+ *   SIM_TOPIC      'token' → v1/devices/<token>/telemetry (default: what OneGrid reads from an external
+ *                            broker such as Mosquitto, and what the embedded broker accepts as well)
+ *                  'me'    → ThingsBoard topic v1/devices/me/telemetry (embedded broker only; on an
+ *                            external broker nobody reads it; see docs/iot.md)
  *   SIM_HTTP_URL   publish over HTTP instead (e.g. http://127.0.0.1:3000 → POST /api/v1/{token}/telemetry)
  *   SIM_INTERVAL_MS  reading interval per device (default 5000)
  *   SIM_FAULT_RATE   chance per reading that a healthy device develops a fault (default 0.01)
@@ -20,8 +23,17 @@ const interval = Number(process.env.SIM_INTERVAL_MS || 5000);
 const faultRate = Number(process.env.SIM_FAULT_RATE || 0.01);
 const duration = Number(process.env.SIM_DURATION_S || 0);
 const httpUrl = process.env.SIM_HTTP_URL;
-const mqttUrl = process.env.SIM_MQTT_URL || `mqtt://127.0.0.1:${process.env.MQTT_PORT || 1883}`;
-const topicStyle = process.env.SIM_TOPIC === 'token' ? 'token' : 'me';
+/** The server's external broker (MQTT_URL) without its credentials: devices sign in with their token. */
+function serverBroker(): string | null {
+  if (!process.env.MQTT_URL) return null;
+  const u = new URL(process.env.MQTT_URL);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+const mqttUrl = process.env.SIM_MQTT_URL || serverBroker() || `mqtt://127.0.0.1:${process.env.MQTT_PORT || 1883}`;
+const topicStyle = process.env.SIM_TOPIC === 'me' ? 'me' : 'token';
+if (process.env.SIM_TOPIC && !['me', 'token'].includes(process.env.SIM_TOPIC)) throw new Error(`SIM_TOPIC must be 'me' or 'token', not '${process.env.SIM_TOPIC}'`);
 
 interface SimDevice {
   name: string;

@@ -1,7 +1,8 @@
+import { createServer, type Server } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
-import { brokerStatus, iotIdle, runIotSweep } from './index.js';
+import { brokerStatus, iotIdle, rollupAndRetention, runIotSweep } from './index.js';
 
 /**
  * The iot module on the embedded broker: registry, ThingsBoard-compatible ingest (MQTT and HTTP),
@@ -118,6 +119,15 @@ describe('ingest', () => {
     await c.publishAsync('v1/devices/me/telemetry', JSON.stringify({ fill: 12 }), { qos: 1 });
     const rows = await db().selectFrom('iot_telemetry').select('vals').where('device_id', '=', id).execute();
     expect(rows.map((r) => r.vals)).toEqual([{ fill: 12 }]);
+  });
+
+  it('accepts the device’s own token topic v1/devices/<token>/telemetry too (what npm run simulate publishes by default)', async () => {
+    const c = await device('demo-manhole-002');
+    const id = await deviceId('排水井盖-002');
+    const before = await db().selectFrom('iot_telemetry').select('vals').where('device_id', '=', id).execute();
+    await c.publishAsync('v1/devices/demo-manhole-002/telemetry', JSON.stringify({ tilt: 1.5 }), { qos: 1 });
+    const rows = await db().selectFrom('iot_telemetry').select('vals').where('device_id', '=', id).execute();
+    expect(rows.map((r) => r.vals)).toEqual([...before.map((r) => r.vals), { tilt: 1.5 }]);
   });
 
   it('accepts the ThingsBoard gateway API for registered devices behind a gateway', async () => {
@@ -270,5 +280,110 @@ describe('telemetry queries and scope', () => {
     expect((await t.req('GET', `/api/iot/devices/${gs.id}`, { cookie: hw })).statusCode).toBe(404);
     const resident = await t.login('resident.qiaotou');
     expect((await t.req('GET', '/api/iot/devices', { cookie: resident })).statusCode).toBe(403);
+  });
+});
+
+describe('embedded broker port already taken', () => {
+  let blocker: Server;
+  let busyPort: number;
+  let t2: TestApp;
+  beforeAll(async () => {
+    // Something else (here a plain TCP server; on this machine Mosquitto) holds the port first.
+    blocker = createServer((sock) => sock.destroy());
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(0, '0.0.0.0', () => resolve());
+    });
+    busyPort = (blocker.address() as { port: number }).port;
+    t2 = await startTestApp({ env: { MQTT_PORT: String(busyPort), ONEGRID_JOBS: 'false' } });
+  });
+  afterAll(async () => {
+    await t2?.close();
+    await new Promise<void>((r) => blocker.close(() => r()));
+  });
+
+  it('still starts; /readyz is 200 and says plainly that ingest needs MQTT_URL or another MQTT_PORT', async () => {
+    expect(brokerStatus(t2.og.ctx)).toMatchObject({ mode: 'embedded', ok: false });
+    const r = await t2.req('GET', '/readyz');
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.status).toBe('ready');
+    expect(body.checks.database.ok).toBe(true);
+    expect(body.checks.mqtt).toMatchObject({ ok: false, critical: false });
+    expect(body.checks.mqtt.message).toContain(`MQTT 端口 ${busyPort} 已被占用`);
+    expect(body.checks.mqtt.message).toContain('MQTT_URL');
+    expect(body.checks.mqtt.message).toContain('MQTT_PORT');
+    expect(body.checks.mqtt.message).toContain('POST /api/v1/{token}/telemetry');
+  });
+
+  it('keeps the HTTP telemetry endpoint working', async () => {
+    const id = (await t2.og.ctx.db.selectFrom('iot_devices').select('id').where('name', '=', '供水井盖-001').executeTakeFirstOrThrow()).id;
+    const r = await t2.req('POST', '/api/v1/demo-manhole-001/telemetry', { body: { tilt: 3.5, battery: 77 } });
+    expect(r.statusCode).toBe(200);
+    const rows = await t2.og.ctx.db.selectFrom('iot_telemetry').select('vals').where('device_id', '=', id).execute();
+    expect(rows.map((x) => x.vals)).toEqual([{ tilt: 3.5, battery: 77 }]);
+    const admin2 = await t2.login('admin');
+    const dev = (await t2.req('GET', `/api/iot/devices/${id}`, { cookie: admin2 })).json();
+    expect(dev).toMatchObject({ online: true, battery: 77 });
+    expect(dev.latest.tilt.value).toBe(3.5);
+  });
+});
+
+describe('retention (IOT_RETENTION_DAYS)', () => {
+  let t3: TestApp;
+  beforeAll(async () => {
+    t3 = await startTestApp({ env: { MQTT_PORT: '0', ONEGRID_JOBS: 'false', IOT_RETENTION_DAYS: '2' } });
+  });
+  afterAll(async () => t3?.close());
+
+  it('deletes raw telemetry older than the retention once rolled up, and keeps the hourly roll-ups', async () => {
+    const db3 = t3.og.ctx.db;
+    const id = (await db3.selectFrom('iot_devices').select('id').where('name', '=', '水位-001').executeTakeFirstOrThrow()).id;
+    const send = async (level: number) => expect((await t3.req('POST', '/api/v1/demo-water-001/telemetry', { body: { level } })).statusCode).toBe(200);
+    const rollup = () => db3.transaction().execute((trx) => rollupAndRetention(t3.og.ctx, trx));
+    const raw = async () => (await db3.selectFrom('iot_telemetry').select(['ts', 'vals']).where('device_id', '=', id).orderBy('ts').execute()).map((r) => (r.vals as { level: number }).level);
+    const hourly = () => db3.selectFrom('iot_telemetry_hourly').select(['hour', 'n', 'min', 'max', 'last']).where('device_id', '=', id).where('key', '=', 'level').orderBy('hour').execute();
+
+    // Clock starts 2026-11-23T01:00Z: three readings in the 01:00 hour.
+    const firstHour = new Date(Math.floor(t3.clock.now().getTime() / 3_600_000) * 3_600_000);
+    t3.clock.advanceMinutes(5);
+    await send(4);
+    t3.clock.advanceMinutes(20);
+    await send(10);
+    t3.clock.advanceMinutes(20);
+    await send(6);
+    t3.clock.advanceMinutes(25); // 02:10
+    await rollup();
+    expect(await raw()).toEqual([4, 10, 6]); // rolled up, but within the retention
+    const rolled = await hourly();
+    expect(rolled.map((h) => ({ hour: new Date(h.hour).toISOString(), n: Number(h.n), min: Number(h.min), max: Number(h.max), last: Number(h.last) }))).toEqual([
+      { hour: firstHour.toISOString(), n: 3, min: 4, max: 10, last: 6 },
+    ]);
+
+    // A day later, one more reading; then past the 2-day retention of the first hour.
+    t3.clock.advanceMinutes(24 * 60);
+    await send(8);
+    t3.clock.advanceMinutes(25 * 60);
+    const res = await rollup();
+    expect(res.deleted).toBeGreaterThanOrEqual(3);
+    expect(await raw()).toEqual([8]); // 1 day old: kept
+    const after = await hourly();
+    expect(after.map((h) => [new Date(h.hour).toISOString(), Number(h.n), Number(h.max)])).toEqual([
+      [firstHour.toISOString(), 3, 10],
+      [new Date(firstHour.getTime() + 25 * 3_600_000).toISOString(), 1, 8],
+    ]);
+
+    // The chart still shows the deleted hour from its roll-up; raw series only what is left.
+    const from = new Date(firstHour.getTime() - 3_600_000).toISOString();
+    const admin3 = await t3.login('admin'); // after the clock moved (sessions expire)
+    const aggRes = await t3.req('GET', `/api/iot/devices/${id}/telemetry?keys=level&agg=hour&from=${from}`, { cookie: admin3 });
+    expect(aggRes.statusCode, aggRes.body).toBe(200);
+    const agg = aggRes.json();
+    expect(agg.series.level.map((p: { ts: string; n: number; min: number; max: number }) => [p.ts, p.n, p.min, p.max])).toEqual([
+      [firstHour.toISOString(), 3, 4, 10],
+      [new Date(firstHour.getTime() + 25 * 3_600_000).toISOString(), 1, 8, 8],
+    ]);
+    const rawSeries = (await t3.req('GET', `/api/iot/devices/${id}/telemetry?keys=level&from=${from}`, { cookie: admin3 })).json();
+    expect(rawSeries.series.level.map((p: { value: number }) => p.value)).toEqual([8]);
   });
 });

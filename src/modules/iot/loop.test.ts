@@ -136,6 +136,52 @@ function scenario(name: string, setup: () => Promise<Loop>) {
       expect(ev.find((e) => e.action === 'rework')).toMatchObject({ data: { by: 'sensor' }, note: expect.stringContaining('传感器复核未通过') });
       expect(await caseOf(dev.id)).toHaveLength(1);
     });
+
+    it('a full bin → one UF08 case at 环卫所; further readings and a new alarm are appended, not new cases', async () => {
+      const token = `loop-${randomBytes(8).toString('hex')}`;
+      const r = await L.t.req('POST', '/api/iot/devices', { cookie: admin, body: { name: `测试垃圾桶-${token}`, type: 'bin_level', lng: 112.9628, lat: 28.1431, token } });
+      expect(r.statusCode).toBe(201);
+      const dev = { token, id: r.json().device.id as string };
+      // The bin rule: fill ≥ 90 % for 5 min, clears at ≤ 60 %.
+      await send(dev, { fill: 93, battery: 70 });
+      L.t.clock.advance(200_000);
+      await send(dev, { fill: 95 });
+      expect(await caseOf(dev.id)).toHaveLength(0); // not yet 5 minutes
+      L.t.clock.advance(101_000);
+      await send(dev, { fill: 96 });
+      const [alarm] = await db().selectFrom('iot_alarms').selectAll().where('device_id', '=', dev.id).execute();
+      expect(alarm).toMatchObject({ alarm_type: 'full', severity: 'minor', status: 'active_unack', case_pending: false, case_error: null });
+      let cases = await caseOf(dev.id);
+      expect(cases).toHaveLength(1);
+      const c = cases[0]!;
+      expect(c).toMatchObject({ channel: 'iot', category_code: 'UF08', state: 'dispatched', source_key: `${dev.id}:full` });
+      expect(alarm!.case_id).toBe(c.id);
+      const hw = await db().selectFrom('departments').select(['id']).where('code', '=', 'HW').executeTakeFirstOrThrow();
+      expect(c.department_id).toBe(hw.id);
+
+      // A further reading 11 minutes later is appended to the same case.
+      L.t.clock.advanceMinutes(11);
+      await send(dev, { fill: 98 });
+      cases = await caseOf(dev.id);
+      expect(cases.map((x) => x.id)).toEqual([c.id]);
+      expect((await events(c.id)).filter((e) => e.action === 'note').map((e) => e.note)).toEqual([expect.stringContaining('fill = 98%')]);
+
+      // The bin is emptied (the alarm clears) and fills up again while the case is still open: a second alarm, same case.
+      await send(dev, { fill: 20 });
+      L.t.clock.advanceMinutes(30);
+      await send(dev, { fill: 91 });
+      L.t.clock.advanceMinutes(6);
+      await send(dev, { fill: 92 });
+      const alarms = await db().selectFrom('iot_alarms').selectAll().where('device_id', '=', dev.id).orderBy('started_at').execute();
+      expect(alarms.map((a) => [a.alarm_type, a.status])).toEqual([
+        ['full', 'cleared_unack'],
+        ['full', 'active_unack'],
+      ]);
+      expect(alarms[1]!.case_id).toBe(c.id);
+      cases = await caseOf(dev.id);
+      expect(cases.map((x) => x.id)).toEqual([c.id]);
+      expect((await events(c.id)).filter((e) => e.action === 'note').map((e) => e.note)).toEqual([expect.stringContaining('fill = 98%'), expect.stringContaining('设备再次告警')]);
+    });
   });
 }
 
