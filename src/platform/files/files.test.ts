@@ -70,6 +70,27 @@ describe('files: photo upload', () => {
     expect((await t.og.ctx.db.selectFrom('files').select('id').execute()).length).toBe(3);
   });
 
+  it('refuses a disguised executable (ELF, PE) named photo.jpg with type image/jpeg', async () => {
+    const before = (await t.og.ctx.db.selectFrom('files').select('id').execute()).length;
+    // ELF header of a 64-bit little-endian x86-64 executable, then filler
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(8), Buffer.from([0x02, 0x00, 0x3e, 0x00]), Buffer.alloc(400, 0x90)]);
+    // DOS/PE header: "MZ", the DOS stub message, e_lfanew → "PE\0\0"
+    const pe = Buffer.alloc(512, 0);
+    pe.write('MZ', 0, 'latin1');
+    pe.writeUInt32LE(0x80, 0x3c);
+    pe.write('This program cannot be run in DOS mode.', 0x4e, 'latin1');
+    pe.write('PE\0\0', 0x80, 'latin1');
+    for (const data of [elf, pe]) {
+      const r = await upload([{ name: 'photo.jpg', data, type: 'image/jpeg' }]);
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error.code).toBe('invalid');
+    }
+    // one good photo beside an executable: the whole request is refused, nothing is stored
+    const mixed = await upload([{ name: 'ok.jpg', data: await tinyJpeg() }, { name: 'photo.jpg', data: pe, type: 'image/jpeg' }]);
+    expect(mixed.statusCode).toBe(400);
+    expect((await t.og.ctx.db.selectFrom('files').select('id').execute()).length).toBe(before);
+  });
+
   it('sniffs magic bytes', () => {
     expect(sniffImage(Buffer.from([0xff, 0xd8, 0xff, 0xdb, 0]))?.mime).toBe('image/jpeg');
     expect(sniffImage(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))?.mime).toBe('image/webp');
