@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createActivity } from '../../src/modules/services/index.js';
+import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 
 const require = createRequire(import.meta.url);
 // jsqr is CommonJS with a default export: under ESM the function may sit on .default
@@ -81,6 +82,29 @@ async function login(page: Page, username: string, password = PASSWORD): Promise
   await page.getByLabel('密码', { exact: true }).fill(password);
   await page.getByRole('button', { name: /登\s*录/ }).click();
 }
+
+/**
+ * The resident app's routes as the router declares them: the /h5 index and `profile` child in
+ * web/src/App.tsx, and one route per H5 tile (H5_TILES in web/src/menu.ts). Read from the sources so
+ * that a new H5 page is not silently left out of the accessibility scan.
+ */
+function routerH5Paths(): string[] {
+  const app = readFileSync(join(ROOT, 'web/src/App.tsx'), 'utf8');
+  const h5Block = app.slice(app.indexOf('path="/h5"'), app.indexOf('path="/"'));
+  const children = [...h5Block.matchAll(/<Route\s+path="([a-z][\w/-]*)"/g)].map((m) => `/h5/${m[1]}`);
+  expect(h5Block, 'the H5 index route').toMatch(/<Route index /);
+  expect(h5Block, 'the H5 tiles become routes').toMatch(/H5_TILES/);
+  const menu = readFileSync(join(ROOT, 'web/src/menu.ts'), 'utf8');
+  const tiles = menu.slice(menu.indexOf('export const H5_TILES'));
+  const tilePaths = [...tiles.slice(0, tiles.indexOf('];')).matchAll(/path: '(\/h5\/[^']+)'/g)].map((m) => m[1]!);
+  expect(tilePaths.length).toBeGreaterThan(10);
+  return ['/h5', ...children, ...tilePaths];
+}
+
+/** H5 routes a resident cannot open (their tile needs a staff permission), with the reason. */
+const NOT_FOR_RESIDENTS: Record<string, string> = {
+  '/h5/patrol': 'grid workers only (permission gridwork.patrol)',
+};
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 
@@ -193,22 +217,60 @@ describe('community services in the browser', () => {
     const activity = (await sql<{ id: string }>`SELECT id FROM svc_activities WHERE node_path = (SELECT path FROM org_nodes WHERE code = '430103007001') ORDER BY starts_at LIMIT 1`.execute(og.ctx.db)).rows[0]!;
     const matter = (await sql<{ id: string }>`SELECT id FROM svc_matters WHERE code = 'GL01'`.execute(og.ctx.db)).rows[0]!;
     const room = (await sql<{ id: string }>`SELECT id FROM svc_rooms WHERE name LIKE '桥头%活动室'`.execute(og.ctx.db)).rows[0]!;
-    const pages: Array<{ name: string; path: string; ready: (p: Page) => Promise<unknown> }> = [
-      { name: 'home', path: '/h5', ready: (p) => p.getByTestId('tile-sos').waitFor() },
-      { name: 'profile', path: '/h5/profile', ready: (p) => p.getByText(/^1\d{2}\*{4}\d{4}$/).waitFor() },
-      { name: 'notices', path: '/h5/notices', ready: (p) => p.getByTestId('notice-item').first().waitFor() },
-      { name: 'notice', path: `/h5/notices?id=${notice.id}`, ready: (p) => p.getByRole('button', { name: '返回通知列表' }).waitFor() },
-      { name: 'activities', path: '/h5/activities', ready: (p) => p.getByTestId('activity-item').first().waitFor() },
-      { name: 'activity', path: `/h5/activities?id=${activity.id}`, ready: (p) => p.getByRole('button', { name: '返回活动列表' }).waitFor() },
-      { name: 'guide', path: '/h5/guide', ready: (p) => p.getByTestId('matter-item').first().waitFor() },
-      { name: 'matter', path: `/h5/guide?id=${matter.id}`, ready: (p) => p.getByTestId('apply-start').waitFor() },
-      { name: 'applications', path: '/h5/applications', ready: (p) => p.locator('[data-testid="application-item"], .ant-empty').first().waitFor() }, // filled when the journey above ran first
-      { name: 'assistant', path: '/h5/assistant', ready: (p) => p.getByTestId('assistant-ask').waitFor() },
-      { name: 'repair', path: '/h5/repair', ready: (p) => p.getByLabel('说明情况').waitFor() },
-      { name: 'sos', path: '/h5/sos', ready: (p) => p.getByTestId('sos-button').waitFor() },
-      { name: 'rooms', path: '/h5/rooms', ready: (p) => p.getByTestId('room-item').first().waitFor() },
-      { name: 'room', path: `/h5/rooms?id=${room.id}`, ready: (p) => p.getByRole('button', { name: '返回场地列表' }).waitFor() },
+    // The resident's own case, reported through the API with the session cookie, for the case detail page.
+    const [lng, lat] = pointInCell(0, 3, 0.5, 0.5); // inside grid 430103007001G01
+    const reported = await page.request.post(`${base}/api/cases`, { data: { description: '楼道灯坏了，晚上看不见台阶', location: { lng, lat }, address: '桥头社区1栋' } });
+    expect(reported.status(), await reported.text()).toBe(201);
+    const kase = (await reported.json()) as { id: string };
+
+    type Ready = (p: Page) => Promise<unknown>;
+    // Pages without a dedicated ready check wait for their content to be loaded (see settle below).
+    const ready: Record<string, Ready> = {
+      '/h5': (p) => p.getByTestId('tile-sos').waitFor(),
+      '/h5/profile': (p) => p.getByText(/^1\d{2}\*{4}\d{4}$/).waitFor(),
+      '/h5/report': (p) => p.getByTestId('report-place').waitFor(),
+      '/h5/reports': (p) => p.getByTestId('my-report').first().waitFor(),
+      '/h5/deliberation': (p) => p.getByTestId('hall-tabs').waitFor(),
+      '/h5/mediation/apply': (p) => p.getByTestId('mediation-apply').waitFor(),
+      '/h5/mediation/mine': (p) => p.locator('[data-testid="my-disputes"], .ant-empty').first().waitFor(),
+      '/h5/points': (p) => p.getByTestId('my-points').waitFor(),
+      '/h5/projects': (p) => p.locator('[data-testid^="h5-project-"], .ant-empty').first().waitFor(),
+      '/h5/notices': (p) => p.getByTestId('notice-item').first().waitFor(),
+      '/h5/activities': (p) => p.getByTestId('activity-item').first().waitFor(),
+      '/h5/guide': (p) => p.getByTestId('matter-item').first().waitFor(),
+      '/h5/applications': (p) => p.locator('[data-testid="application-item"], .ant-empty').first().waitFor(), // filled when the journey above ran first
+      '/h5/assistant': (p) => p.getByTestId('assistant-ask').waitFor(),
+      '/h5/repair': (p) => p.getByLabel('说明情况').waitFor(),
+      '/h5/sos': (p) => p.getByTestId('sos-button').waitFor(),
+      '/h5/rooms': (p) => p.getByTestId('room-item').first().waitFor(),
+    };
+    // Every H5 route of the router, plus the detail views that live on the same route under ?id=.
+    const routes = routerH5Paths();
+    for (const path of Object.keys(NOT_FOR_RESIDENTS)) expect(routes, `${path} is still an H5 route`).toContain(path);
+    const pages: Array<{ path: string; ready?: Ready }> = [
+      ...routes.filter((path) => !(path in NOT_FOR_RESIDENTS)).map((path) => ({ path, ready: ready[path] })),
+      { path: `/h5/reports?id=${kase.id}`, ready: (p) => p.getByTestId('my-report-detail').waitFor() },
+      { path: `/h5/notices?id=${notice.id}`, ready: (p) => p.getByRole('button', { name: '返回通知列表' }).waitFor() },
+      { path: `/h5/activities?id=${activity.id}`, ready: (p) => p.getByRole('button', { name: '返回活动列表' }).waitFor() },
+      { path: `/h5/guide?id=${matter.id}`, ready: (p) => p.getByTestId('apply-start').waitFor() },
+      { path: `/h5/rooms?id=${room.id}`, ready: (p) => p.getByRole('button', { name: '返回场地列表' }).waitFor() },
     ];
+    // The list matches what the resident is offered: every tile on the home page is scanned, and every
+    // scanned route opens a page rather than the H5 "not found" page (checked below).
+    await page.goto(`${base}/h5`);
+    await page.getByTestId('tile-sos').waitFor();
+    const tileLinks = await page.locator('a.og-tile').evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    for (const href of tileLinks) expect(pages.map((p) => p.path), `home tile ${href} is scanned`).toContain(href);
+    for (const path of Object.keys(NOT_FOR_RESIDENTS)) expect(tileLinks).not.toContain(path);
+
+    /** Wait for the page to settle: data loaded (no spinner or skeleton) and antd's enter animations done. */
+    const settle = () =>
+      page.waitForFunction(() => {
+        const main = document.querySelector('main');
+        if (!main || main.childElementCount === 0 || main.querySelector('.ant-spin-spinning, .ant-skeleton')) return false;
+        // infinite animations (a pulsing SOS button, a loading icon) never finish: only finite ones count
+        return document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity);
+      });
     const scan = async (label: string) => {
       await page.addScriptTag({ path: AXE });
       const result = await page.evaluate(async () => {
@@ -219,6 +281,7 @@ describe('community services in the browser', () => {
       for (const v of result.filter((x) => x.impact === 'serious' || x.impact === 'critical')) failures.push({ page: label, ...v });
     };
     const failures: Array<{ page: string; id: string; impact: string | null; help: string; targets: string[] }> = [];
+    const scanned: string[] = [];
     for (const large of [false, true]) {
       if (large) {
         await page.goto(`${base}/h5`);
@@ -227,10 +290,14 @@ describe('community services in the browser', () => {
       }
       for (const p of pages) {
         await page.goto(`${base}${p.path}`);
-        await p.ready(page);
-        await page.waitForTimeout(300); // let antd's enter animations finish before measuring contrast
-        await scan(`${p.name}${large ? ' (长辈模式)' : ''}`);
-        if (large || ['home', 'activity', 'matter', 'sos'].includes(p.name)) await shot(page, `h5-svc-${p.name}${large ? '-elder' : ''}`);
+        if (p.ready) await p.ready(page);
+        else await page.waitForLoadState('networkidle');
+        await settle();
+        expect(await page.locator('.ant-result-404, .ant-result-403').count(), `${p.path} opens a page, not 404/403`).toBe(0);
+        const name = p.path.replace(/^\/h5\/?/, '').replace(/\?id=.*/, '-detail').replace(/\//g, '-') || 'home';
+        await scan(`${p.path}${large ? ' (长辈模式)' : ''}`);
+        scanned.push(p.path);
+        if (large || ['home', 'activities-detail', 'guide-detail', 'sos'].includes(name)) await shot(page, `h5-svc-${name}${large ? '-elder' : ''}`);
       }
     }
     // the assistant's answer view too
@@ -238,8 +305,10 @@ describe('community services in the browser', () => {
     await page.getByLabel('输入您的问题').fill('高龄津贴怎么申请');
     await page.getByTestId('assistant-ask').click();
     await page.getByTestId('assistant-answer').getByText('高龄津贴怎么申请？').waitFor();
+    await settle();
     await scan('assistant answer (长辈模式)');
     await shot(page, 'h5-svc-assistant-answer-elder');
+    expect(new Set(scanned).size).toBe(pages.length);
     expect(failures, JSON.stringify(failures, null, 1)).toEqual([]);
     expect(errors).toEqual([]);
     await ctx.close();

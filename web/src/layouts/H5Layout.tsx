@@ -14,7 +14,8 @@ export function H5Layout() {
   const navigate = useNavigate();
   const path = location.pathname.replace(/\/+$/, '') || '/h5';
   const isHome = path === '/h5';
-  const tile = H5_TILES.find((x) => path.startsWith(x.path));
+  // a tile's own page or one below it: /h5/reports must not take the title of /h5/report
+  const tile = H5_TILES.find((x) => path === x.path || path.startsWith(x.path + '/'));
   const title = isHome ? t('app.name') : path === '/h5/profile' ? t('h5.profile') : tile ? tl(tile.label) : t('app.name');
   const isTab = isHome || path === '/h5/profile';
 

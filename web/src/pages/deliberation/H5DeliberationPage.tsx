@@ -128,7 +128,7 @@ function TopicView({ id }: { id: string }) {
       </div>
       {x.meetings.map((m) => <div key={m.id} className="og-h5-delib-card"><b>{L('议事会议', 'Meeting')}</b>{m.title} · {fmtTime(m.startsAt)}{m.note ? <div className="og-delib-muted">{m.note}</div> : null}</div>)}
       {x.votes.map((v) => <Link key={v.id} to={to(`vote=${v.id}`)} className="og-h5-delib-card" data-testid="topic-vote"><b>{L('表决', 'Vote')}</b>{v.title}<span className="og-delib-muted">{v.status === 'closed' ? (v.passed ? L('已通过', 'Passed') : L('未通过', 'Not passed')) : L('进行中，点此投票', 'Open — tap to vote')}</span></Link>)}
-      {x.resolutions.map((r) => <div key={r.id} className="og-h5-delib-card"><b>{L('决议落实', 'Resolution')}</b>{r.title}<Progress percent={r.progress} size="small" /></div>)}
+      {x.resolutions.map((r) => <div key={r.id} className="og-h5-delib-card"><b>{L('决议落实', 'Resolution')}</b>{r.title}<Progress percent={r.progress} size="small" aria-label={L('落实进度', 'Progress')} /></div>)}
       <div className="og-h5-delib-card">
         <b>{L(`大家的意见（${x.comments.length}）`, `Comments (${x.comments.length})`)}</b>
         {x.comments.map((c) => <div key={c.id}><b>{c.authorName}</b>{c.isStaff ? <Tag color="blue">{L('社区', 'Staff')}</Tag> : null}：{c.body}</div>)}

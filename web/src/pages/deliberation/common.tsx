@@ -202,7 +202,7 @@ export function SupportProgress({ topic }: { topic: Pick<Topic, 'supportCount' |
   const pct = Math.min(100, Math.round((topic.supportCount / Math.max(1, topic.supportThreshold)) * 100));
   return (
     <div className="og-delib-support">
-      <Progress percent={pct} size="small" showInfo={false} />
+      <Progress percent={pct} size="small" showInfo={false} aria-label={L('附议进度', 'Support progress')} />
       <span data-testid="support-count">{L(`附议 ${topic.supportCount}/${topic.supportThreshold}`, `Support ${topic.supportCount}/${topic.supportThreshold}`)}</span>
     </div>
   );

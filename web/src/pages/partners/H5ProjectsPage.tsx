@@ -56,9 +56,12 @@ export default function H5ProjectsPage() {
             <List
               dataSource={list.data?.items ?? []}
               renderItem={(p) => (
-                <Card size="small" style={{ marginBottom: 8 }} title={<>{p.title} <ProjectStatusTag p={p} /></>} extra={p.status === 'completed' ? <Tag color="purple">待评价</Tag> : null} onClick={() => setOpen(open === p.id ? null : p.id)} data-testid={`h5-project-${p.title}`}>
-                  {open === p.id ? <div onClick={(e) => e.stopPropagation()}><Evaluate id={p.id} onDone={list.reload} /></div> : <span>{p.category} · {p.partnerName ?? '招募合伙人中'}</span>}
-                </Card>
+                // List.Item: the list is a <ul>, its children must be <li>
+                <List.Item style={{ display: 'block', padding: 0, borderBlockEnd: 'none' }}>
+                  <Card size="small" style={{ marginBottom: 8 }} title={<>{p.title} <ProjectStatusTag p={p} /></>} extra={p.status === 'completed' ? <Tag color="purple">待评价</Tag> : null} onClick={() => setOpen(open === p.id ? null : p.id)} data-testid={`h5-project-${p.title}`}>
+                    {open === p.id ? <div onClick={(e) => e.stopPropagation()}><Evaluate id={p.id} onDone={list.reload} /></div> : <span>{p.category} · {p.partnerName ?? '招募合伙人中'}</span>}
+                  </Card>
+                </List.Item>
               )}
             />
           ),
