@@ -146,8 +146,12 @@ describe('Open311 GeoReport v2', () => {
     expect(s.headers['content-type']).toMatch(/application\/json; charset=utf-8/);
     const services = s.json() as Array<{ service_code: string; group: string }>;
     valid('services', services);
-    const cats = await t.req('GET', '/api/categories', { cookie: await users.as('admin') });
-    if (cats.statusCode === 200) expect(services.length).toBe((cats.json() as unknown[]).length);
+    // one service per active category
+    const cats = await t.req('GET', '/api/dispatch/categories');
+    expect(cats.statusCode).toBe(200);
+    const active = (cats.json() as Array<{ code: string; active: boolean }>).filter((c) => c.active);
+    expect(active.length).toBeGreaterThan(0);
+    expect(services.map((x) => x.service_code).sort()).toEqual(active.map((c) => c.code).sort());
     expect(services.find((x) => x.service_code === 'UF01')?.group).toBe('公用设施');
     const sx = parseXml((await t.req('GET', `${B}/services.xml`)).body);
     const xs = (sx.services as { service: Array<Record<string, unknown>> }).service;
@@ -257,14 +261,68 @@ describe('Open311 GeoReport v2', () => {
       valid('requests', j.json());
       expect((j.json() as Array<{ status: string; agency_responsible: string | null }>)[0]!.agency_responsible).toBeTruthy();
 
-      const community = await t.og.ctx.db.selectFrom('org_nodes' as never).select(['name' as never]).where('code' as never, '=', '430103007001' as never).executeTakeFirst() as { name: string } | undefined;
-      if (community) {
-        const a = await t.req('POST', `${B}/requests.json`, form({ api_key: apiKey, service_code: 'UF02', address_string: `${community.name}小区门口`, description: '排水井盖破损' }));
-        expect(a.statusCode).toBe(201);
-        valid('postResponse', a.json());
-      }
+      const community = await t.og.ctx.db.selectFrom('org_nodes').select(['name']).where('code', '=', '430103007001').executeTakeFirstOrThrow();
+      const a = await t.req('POST', `${B}/requests.json`, form({ api_key: apiKey, service_code: 'UF02', address_string: `${community.name}小区门口`, description: '排水井盖破损' }));
+      expect(a.statusCode).toBe(201);
+      const posted = a.json() as Array<{ service_request_id?: string; token?: string }>;
+      valid('postResponse', posted);
+      // located from the address alone: the case lies in that community
+      const id = posted[0]!.service_request_id!;
+      expect(id).toBeTruthy();
+      const located = await t.og.ctx.db
+        .selectFrom('cases')
+        .innerJoin('org_nodes', 'org_nodes.id', 'cases.community_id')
+        .select(['org_nodes.code'])
+        .where('cases.number', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(located.code).toBe('430103007001');
     } finally {
       advisorStub.auto = false;
     }
+  });
+
+  it('a case closed through the loop shows closed/FIXED, a merged one closed/DUPLICATE', async () => {
+    advisorStub.auto = false;
+    const where = pointIn(QIAOTOU_G01, 0.7, 0.7);
+    const submit = async (description: string) => {
+      const r = await t.req('POST', `${B}/requests.json`, form({ api_key: apiKey, service_code: 'UF01', lat: String(where.lat), long: String(where.lng), description }));
+      expect(r.statusCode).toBe(201);
+      expect((r.json() as Array<{ token?: string }>)[0]!.token).toBeTruthy();
+      return t.og.ctx.db.selectFrom('cases').select(['id', 'number', 'version']).where('description', '=', description).executeTakeFirstOrThrow();
+    };
+    const a = await submit('消防栓漏水，路面积水');
+    const b = await submit('消防栓漏水（重复上报）');
+    const get = async (n: string) => {
+      const r = await t.req('GET', `${B}/requests/${n}.json`);
+      expect(r.statusCode).toBe(200);
+      valid('requests', r.json());
+      return (r.json() as Array<{ status: string; extended_attributes: { status: string } }>)[0]!;
+    };
+
+    const disp = await users.as('dispatcher');
+    await step(t, disp, b.id, 'merge', { version: b.version, intoId: a.id, note: '重复上报' });
+    expect(await get(b.number)).toMatchObject({ status: 'closed', extended_attributes: { status: 'DUPLICATE' } });
+    const bx = (parseXml((await t.req('GET', `${B}/requests/${b.number}.xml`)).body).service_requests as { request: Array<Record<string, unknown>> }).request[0]!;
+    expect(bx.status).toBe('closed');
+    expect((bx.extended_attributes as { status: string }).status).toBe('DUPLICATE');
+    expect(await get(a.number)).toMatchObject({ status: 'open' });
+
+    let c = await step(t, disp, a.id, 'file', { version: a.version });
+    c = await step(t, disp, a.id, 'dispatch', { version: c.version });
+    const dept = await t.og.ctx.db.selectFrom('cases').innerJoin('departments', 'departments.id', 'cases.department_id').select('departments.code').where('cases.id', '=', a.id).executeTakeFirstOrThrow();
+    const handler = await users.as(`dept.${dept.code.toLowerCase()}`);
+    c = await step(t, handler, a.id, 'accept', { version: c.version });
+    c = await step(t, handler, a.id, 'resolve', { version: c.version, note: '已更换阀门' });
+    expect(await get(a.number)).toMatchObject({ status: 'open' });
+    c = await step(t, await users.as('grid_worker.qiaotou'), a.id, 'verify', { version: c.version, passed: true });
+    expect(c.state).toBe('closed');
+    expect(await get(a.number)).toMatchObject({ status: 'closed', extended_attributes: { status: 'FIXED' } });
+
+    const closed = await t.req('GET', `${B}/requests.json?status=closed`);
+    valid('requests', closed.json());
+    const closedIds = (closed.json() as Array<{ service_request_id: string }>).map((x) => x.service_request_id);
+    expect(closedIds).toEqual(expect.arrayContaining([a.number, b.number]));
+    const open = (await t.req('GET', `${B}/requests.json?status=open`)).json() as Array<{ service_request_id: string }>;
+    expect(open.map((x) => x.service_request_id)).not.toContain(a.number);
   });
 });

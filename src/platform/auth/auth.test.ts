@@ -108,8 +108,61 @@ describe('API keys', () => {
     expect((await t.req('GET', '/api/org/nodes', { headers: { authorization: 'Bearer og_deadbeef_nope' } })).statusCode).toBe(401);
     const row = await t.og.ctx.db.selectFrom('api_keys').selectAll().where('id', '=', created.json().id).executeTakeFirstOrThrow();
     expect(row.key_hash).not.toContain(key.slice(12));
-    await t.og.ctx.db.updateTable('api_keys').set({ revoked_at: t.clock.now() }).where('id', '=', row.id).execute();
-    expect((await t.req('GET', '/api/org/nodes', { headers: bearer })).statusCode).toBe(401);
+    // revoked through the API, not by editing the database
+    const revoked = await t.req('DELETE', `/api/auth/api-keys/${row.id}`, { cookie: admin });
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toMatchObject({ id: row.id, revokedAt: t.clock.now().toISOString() });
+    const after = await t.req('GET', '/api/org/nodes', { headers: bearer });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.code).toBe('unauthenticated');
+    const audits = await t.og.ctx.db.selectFrom('audit_log').select(['action', 'entity_id']).where('action', '=', 'apikey.revoke').execute();
+    expect(audits).toEqual([{ action: 'apikey.revoke', entity_id: row.id }]);
+    // revoking again changes nothing and is not audited twice; an unknown key is 404
+    expect((await t.req('DELETE', `/api/auth/api-keys/${row.id}`, { cookie: admin })).statusCode).toBe(200);
+    expect((await t.og.ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'apikey.revoke').execute()).length).toBe(1);
+    expect((await t.req('DELETE', '/api/auth/api-keys/0190a1b2-0000-7000-8000-000000000000', { cookie: admin })).statusCode).toBe(404);
+  });
+
+  it('lists keys for admins without secrets or hashes', async () => {
+    const admin = await t.login('admin');
+    const me = (await t.req('GET', '/api/auth/me', { cookie: admin })).json();
+    const created = (await t.req('POST', '/api/api-keys', { cookie: admin, body: { name: '列表测试', userId: me.id, scopes: ['org.read'], ratePerMinute: 42 } })).json();
+    const r = await t.req('GET', '/api/auth/api-keys', { cookie: admin });
+    expect(r.statusCode).toBe(200);
+    const item = r.json().items.find((k: { id: string }) => k.id === created.id);
+    expect(item).toMatchObject({ name: '列表测试', prefix: created.key.slice(3, 11), userId: me.id, username: 'admin', scopes: ['org.read'], ratePerMinute: 42, revokedAt: null });
+    const hash = (await t.og.ctx.db.selectFrom('api_keys').select('key_hash').where('id', '=', created.id).executeTakeFirstOrThrow()).key_hash;
+    expect(r.body).not.toContain(created.key);
+    expect(r.body).not.toContain(created.key.slice(12));
+    expect(r.body).not.toContain(hash);
+    const c = await t.login('street_admin');
+    expect((await t.req('GET', '/api/auth/api-keys', { cookie: c })).statusCode).toBe(403);
+    expect((await t.req('DELETE', `/api/auth/api-keys/${created.id}`, { cookie: c })).statusCode).toBe(403);
+    expect((await t.og.ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', created.id).executeTakeFirstOrThrow()).revoked_at).toBeNull();
+  });
+
+  it('limits each key to its rate per minute with 429 and Retry-After', async () => {
+    const admin = await t.login('admin');
+    const me = (await t.req('GET', '/api/auth/me', { cookie: admin })).json();
+    const mk = async (name: string) => (await t.req('POST', '/api/api-keys', { cookie: admin, body: { name, userId: me.id, scopes: ['org.read'], ratePerMinute: 3 } })).json().key as string;
+    const key = await mk('限流测试');
+    const other = await mk('限流测试二');
+    // start at the beginning of a minute window
+    const now = t.clock.now().getTime();
+    t.clock.advance(Math.ceil(now / 60_000) * 60_000 - now + 15_000);
+    const bearer = { authorization: `Bearer ${key}` };
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await t.req('GET', '/api/org/nodes?level=community', { headers: bearer })).statusCode);
+    expect(codes).toEqual([200, 200, 200]);
+    const limited = await t.req('GET', '/api/org/nodes?level=community', { headers: bearer });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(limited.json().error.message).toBe('调用过于频繁，请稍后再试');
+    expect(limited.headers['retry-after']).toBe('45');
+    // the limit is per key: another key of the same user is unaffected
+    expect((await t.req('GET', '/api/org/nodes?level=community', { headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
+    t.clock.advance(45_000);
+    expect((await t.req('GET', '/api/org/nodes?level=community', { headers: bearer })).statusCode).toBe(200);
   });
 
   it('only admins create keys', async () => {

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import type { ModuleManifest } from '../module.js';
 import { actorOf } from '../http/app.js';
 import { permissionsOf } from './permissions.js';
-import { createApiKey, createUser, login, logout, SESSION_COOKIE } from './service.js';
+import { createApiKey, createUser, listApiKeys, login, logout, revokeApiKey, SESSION_COOKIE } from './service.js';
 import { ROLE_NAMES, ROLES, type Role } from './actor.js';
 import { ErrorResponse } from '../http/schemas.js';
 
@@ -52,6 +52,21 @@ const CreateKeyBody = Type.Object(
   { additionalProperties: false },
 );
 
+const ApiKeySummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  userId: Type.String(),
+  username: Type.String(),
+  scopes: Type.Array(Type.String()),
+  ratePerMinute: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+const ApiKeyParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
 async function routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',
@@ -97,6 +112,24 @@ async function routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
     '/api-keys',
     { config: { permission: 'users.manage' }, schema: { tags: ['auth'], summary: '创建 API 密钥（只显示一次）', body: CreateKeyBody } },
     async (req, reply) => reply.status(201).send(await createApiKey(ctx, actorOf(req), req.body)),
+  );
+
+  app.get(
+    '/auth/api-keys',
+    {
+      config: { permission: 'users.manage' },
+      schema: { tags: ['auth'], summary: 'API 密钥列表（不含密钥本身）', response: { 200: Type.Object({ items: Type.Array(ApiKeySummary) }), 403: ErrorResponse } },
+    },
+    async (req) => ({ items: await listApiKeys(ctx, actorOf(req)) }),
+  );
+
+  app.delete<{ Params: Static<typeof ApiKeyParams> }>(
+    '/auth/api-keys/:id',
+    {
+      config: { permission: 'users.manage' },
+      schema: { tags: ['auth'], summary: '吊销 API 密钥', params: ApiKeyParams, response: { 200: ApiKeySummary, 403: ErrorResponse, 404: ErrorResponse } },
+    },
+    async (req) => revokeApiKey(ctx, actorOf(req), req.params.id),
   );
 }
 

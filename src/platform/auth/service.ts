@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { withTx } from '../context.js';
-import { AppError, forbidden, invalid, rateLimited, unauthenticated } from '../errors.js';
+import { AppError, forbidden, invalid, notFound, rateLimited, unauthenticated } from '../errors.js';
 import { audit } from '../audit/audit.js';
 import { newId } from '../ids.js';
 import { type Actor, type Role, ROLES, systemActor } from './actor.js';
@@ -207,6 +207,65 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: { name:
     await audit(trx, ctx.clock, actor, { action: 'apikey.create', entity: 'api_key', entityId: id, after: { name: input.name, prefix, userId: input.userId, scopes: input.scopes } });
   });
   return { id, key };
+}
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  prefix: string;
+  userId: string;
+  username: string;
+  scopes: string[];
+  ratePerMinute: number;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+async function apiKeySummaries(db: Executor, id?: string): Promise<ApiKeySummary[]> {
+  let q = db
+    .selectFrom('api_keys')
+    .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .select(['api_keys.id', 'api_keys.name', 'api_keys.prefix', 'api_keys.user_id', 'users.username', 'api_keys.scopes', 'api_keys.rate_per_minute', 'api_keys.created_at', 'api_keys.last_used_at', 'api_keys.revoked_at'])
+    .orderBy('api_keys.created_at', 'desc')
+    .orderBy('api_keys.id', 'desc');
+  if (id) q = q.where('api_keys.id', '=', id);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    userId: r.user_id,
+    username: r.username,
+    scopes: r.scopes,
+    ratePerMinute: r.rate_per_minute,
+    createdAt: iso(r.created_at)!,
+    lastUsedAt: iso(r.last_used_at),
+    revokedAt: iso(r.revoked_at),
+  }));
+}
+
+/** Lists API keys without their secrets or hashes (admins only). */
+export async function listApiKeys(ctx: AppContext, actor: Actor): Promise<ApiKeySummary[]> {
+  if (!actor.roles.includes('admin')) throw forbidden();
+  return apiKeySummaries(ctx.db);
+}
+
+/** Revokes an API key at once (admins only, audited). Revoking a revoked key changes nothing. */
+export async function revokeApiKey(ctx: AppContext, actor: Actor, id: string): Promise<ApiKeySummary> {
+  if (!actor.roles.includes('admin')) throw forbidden();
+  return withTx(ctx, async (trx) => {
+    const row = await trx.selectFrom('api_keys').select(['id', 'name', 'prefix', 'revoked_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) throw notFound('API 密钥不存在');
+    if (row.revoked_at) return (await apiKeySummaries(trx, id))[0]!;
+    const now = ctx.clock.now();
+    await trx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).execute();
+    const summary = (await apiKeySummaries(trx, id))[0]!;
+    await audit(trx, ctx.clock, actor, { action: 'apikey.revoke', entity: 'api_key', entityId: id, before: { revokedAt: null }, after: { name: row.name, prefix: row.prefix, revokedAt: summary.revokedAt } });
+    return summary;
+  });
 }
 
 export { unauthenticated };

@@ -1,6 +1,6 @@
 import type { ModuleManifest } from '../module.js';
 import { outboxRoutes } from './routes.js';
-import { DELIVER_JOB, RELAY_JOB, deliverJob, relayJob, scheduleRelay } from './service.js';
+import { DELIVER_JOB, RELAY_JOB, deliverJob, relayJob, scheduleRelay, settleDeliveries } from './service.js';
 
 export * from './service.js';
 export { outboxRepo } from './repository.js';
@@ -15,5 +15,9 @@ export const outboxModule: ModuleManifest = {
   jobs: (ctx) => ({ [RELAY_JOB]: relayJob(ctx) as never, [DELIVER_JOB]: deliverJob(ctx) as never }),
   start: async (ctx) => {
     await scheduleRelay(ctx, ctx.db, ctx.clock.now());
+  },
+  // deliveries being POSTed finish and are recorded before the database closes
+  stop: async () => {
+    await settleDeliveries();
   },
 };

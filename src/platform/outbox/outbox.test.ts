@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { pointIn, QIAOTOU_G01, reportAs, step, Users } from '../../modules/cases/testing.js';
 import { newId } from '../ids.js';
-import { relayOutbox, verifySignature, backoffMs, SIGNATURE_HEADER } from './service.js';
+import { relayOutbox, verifySignature, backoffMs, settleDeliveries, SIGNATURE_HEADER } from './service.js';
 
 interface Received {
   eventId: string;
@@ -19,6 +19,7 @@ interface Received {
   body: string;
   signature: string | undefined;
   answered: number;
+  path: string;
 }
 
 const SECRET = 'test-secret-0123456789abcdef';
@@ -29,6 +30,8 @@ describe('transactional outbox and signed webhooks', () => {
   let server: Server;
   let url: string;
   let failing = false;
+  /** runs inside the receiver before it answers (the sender is waiting on the POST meanwhile) */
+  let whileReceiving: ((deliveryId: string, path: string) => Promise<void>) | null = null;
   const received: Received[] = [];
 
   beforeAll(async () => {
@@ -37,10 +40,11 @@ describe('transactional outbox and signed webhooks', () => {
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
+        if (whileReceiving) await whileReceiving(String(req.headers['x-onegrid-delivery']), String(req.url));
         const body = Buffer.concat(chunks).toString('utf8');
         const status = failing ? 500 : 200;
-        received.push({ eventId: String(req.headers['x-onegrid-event-id']), type: String(req.headers['x-onegrid-event']), body, signature: req.headers[SIGNATURE_HEADER] as string | undefined, answered: status });
+        received.push({ eventId: String(req.headers['x-onegrid-event-id']), type: String(req.headers['x-onegrid-event']), body, signature: req.headers[SIGNATURE_HEADER] as string | undefined, answered: status, path: String(req.url) });
         res.statusCode = status;
         res.end(failing ? 'down' : 'ok');
       });
@@ -58,6 +62,8 @@ describe('transactional outbox and signed webhooks', () => {
     for (let i = 0; i < 10; i++) {
       const relayed = await relayOutbox(t.og.ctx);
       const ran = await t.og.ctx.jobs.runDue();
+      // the POST and its recording run after the job's transaction
+      await settleDeliveries();
       if (!relayed && !ran) return;
     }
   }
@@ -135,8 +141,13 @@ describe('transactional outbox and signed webhooks', () => {
   });
 
   it('a rolled-back transaction emits nothing', async () => {
+    // a case of its own, whose creation is delivered before the rolled-back change
+    const sub = await t.req('POST', '/api/webhooks/subscribers', { cookie: await users.as('admin'), body: { name: '回滚测试', url: `${url}/rollback`, events: ['*'], secret: SECRET } });
+    expect(sub.statusCode).toBe(201);
+    const c = await reportAs(t, await users.as('grid_worker.qiaotou'), { description: '人行道破损', location: pointIn(QIAOTOU_G01, 0.6, 0.4), category: 'UF03' });
+    await pump();
+    expect(accepted().filter((r) => r.path === '/hook/rollback' && JSON.parse(r.body).data.caseId === c.id).map((r) => r.type)).toEqual(['case.created']);
     const before = received.length;
-    const c = await t.og.ctx.db.selectFrom('cases').select(['id']).executeTakeFirstOrThrow();
     const countOutbox = async () => Number((await sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox`.execute(t.og.ctx.db)).rows[0]!.n);
     const n0 = await countOutbox();
     let seenInside = 0;
@@ -150,14 +161,91 @@ describe('transactional outbox and signed webhooks', () => {
     // the outbox row existed inside the transaction (same transaction as the timeline row) and vanished with it
     expect(seenInside).toBe(n0 + 1);
     expect(await countOutbox()).toBe(n0);
-    // a real case step refused with a stale version writes nothing either
-    const gw = await users.as('dispatcher');
-    const stale = await t.req('POST', `/api/cases/${c.id}/accept`, { cookie: gw, body: { version: 1 } });
-    expect(stale.statusCode).toBeGreaterThanOrEqual(400);
-    expect(stale.statusCode).toBeLessThan(500);
+    // a real case step (a valid transition) refused for a stale version writes nothing either
+    const disp = await users.as('dispatcher');
+    const stale = await t.req('POST', `/api/cases/${c.id}/file`, { cookie: disp, body: { version: c.version + 1 } });
+    expect(stale.statusCode).toBe(409);
     expect(await countOutbox()).toBe(n0);
     t.clock.advance(3_600_000);
     await pump();
     expect(received.length).toBe(before);
+  });
+
+  it('posts outside any transaction, and reports rejected and merged cases as closed', async () => {
+    // While the receiver holds the POST, the delivery row is claimed (lease) but not locked, and the
+    // database answers other work (PGlite has one connection: a transaction open across the POST would stall this).
+    const admin = await users.as('admin');
+    const sub = await t.req('POST', '/api/webhooks/subscribers', { cookie: admin, body: { name: '结案通知', url: `${url}/closed`, events: ['case.created', 'case.closed'], secret: SECRET } });
+    expect(sub.statusCode).toBe(201);
+    const seen: Array<{ state: string; nextAt: number }> = [];
+    whileReceiving = async (deliveryId, path) => {
+      if (path !== '/hook/closed') return;
+      const r = await sql<{ state: string; next_at: Date }>`SELECT state, next_at FROM webhook_deliveries WHERE id = ${deliveryId} FOR UPDATE NOWAIT`.execute(t.og.ctx.db);
+      seen.push({ state: r.rows[0]!.state, nextAt: new Date(r.rows[0]!.next_at).getTime() });
+    };
+    try {
+      const gw = await users.as('grid_worker.qiaotou');
+      const disp = await users.as('dispatcher');
+      const a = await reportAs(t, gw, { description: '占道经营', location: pointIn(QIAOTOU_G01, 0.2, 0.8), category: 'UF03' });
+      const b = await reportAs(t, gw, { description: '占道经营（重复）', location: pointIn(QIAOTOU_G01, 0.2, 0.8), category: 'UF03' });
+      const r = await reportAs(t, gw, { description: '非本平台事项', location: pointIn(QIAOTOU_G01, 0.8, 0.2), category: 'UF03' });
+      await pump();
+      const forCase = (id: string) => accepted().filter((x) => x.path === '/hook/closed' && JSON.parse(x.body).data.caseId === id);
+      for (const c of [a, b, r]) expect(forCase(c.id).map((x) => x.type)).toEqual(['case.created']);
+      expect(seen.length).toBe(3);
+      for (const x of seen) {
+        expect(x.state).toBe('pending');
+        expect(x.nextAt).toBe(t.clock.now().getTime() + 60_000);
+      }
+
+      await step(t, disp, r.id, 'reject', { version: r.version, reason: '非本平台受理范围' });
+      await step(t, disp, b.id, 'merge', { version: b.version, intoId: a.id });
+      await pump();
+      expect(forCase(r.id).map((x) => [x.type, JSON.parse(x.body).data.state])).toEqual([
+        ['case.created', 'reported'],
+        ['case.closed', 'rejected'],
+      ]);
+      expect(forCase(b.id).map((x) => [x.type, JSON.parse(x.body).data.state])).toEqual([
+        ['case.created', 'reported'],
+        ['case.closed', 'merged'],
+      ]);
+      // the case merged into stays open: it raised nothing more
+      expect(forCase(a.id).map((x) => x.type)).toEqual(['case.created']);
+      expect(seen.length).toBe(5);
+      const delivered = await t.og.ctx.db.selectFrom('webhook_deliveries').select(['state', 'attempts', 'next_at']).where('subscriber_id', '=', sub.json().id).where('event_type', '=', 'case.closed').execute();
+      expect(delivered).toEqual([
+        { state: 'delivered', attempts: 1, next_at: null },
+        { state: 'delivered', attempts: 1, next_at: null },
+      ]);
+    } finally {
+      whileReceiving = null;
+    }
+  });
+
+  it('a delivery whose sender died after claiming it is sent once its lease ends', async () => {
+    const sub = await t.req('POST', '/api/webhooks/subscribers', { cookie: await users.as('admin'), body: { name: '租约测试', url: `${url}/stale`, events: ['case.created'], secret: SECRET } });
+    expect(sub.statusCode).toBe(201);
+    const c = await reportAs(t, await users.as('grid_worker.qiaotou'), { description: '垃圾桶破损', location: pointIn(QIAOTOU_G01, 0.4, 0.4), category: 'UF03' });
+    await relayOutbox(t.og.ctx);
+    const d = await t.og.ctx.db.selectFrom('webhook_deliveries').select(['id']).where('subscriber_id', '=', sub.json().id).executeTakeFirstOrThrow();
+    // what a worker that crashed between claim and POST leaves behind: a claimed delivery, its job done
+    await sql`UPDATE webhook_deliveries SET next_at = ${new Date(t.clock.now().getTime() + 60_000)} WHERE id = ${d.id}`.execute(t.og.ctx.db);
+    await sql`UPDATE jobs SET state = 'done' WHERE kind = 'webhook.deliver' AND payload->>'deliveryId' = ${d.id}`.execute(t.og.ctx.db);
+    const mine = () => accepted().filter((r) => r.path === '/hook/stale' && JSON.parse(r.body).data.caseId === c.id);
+    await pump();
+    expect(mine()).toHaveLength(0);
+    // the lease has not ended yet: nothing is sent
+    t.clock.advance(30_000);
+    await pump();
+    expect(mine()).toHaveLength(0);
+    // after the lease (and its grace), the periodic relay re-enqueues it; it is sent exactly once
+    t.clock.advance(120_000);
+    await pump();
+    await pump();
+    t.clock.advance(60_000);
+    await pump();
+    expect(mine().map((r) => r.type)).toEqual(['case.created']);
+    const row = await t.og.ctx.db.selectFrom('webhook_deliveries').select(['state', 'attempts']).where('id', '=', d.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: 'delivered', attempts: 1 });
   });
 });

@@ -117,6 +117,10 @@ export const outboxRepo = {
     const total = await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
     return { rows, total: Number(total?.n ?? 0) };
   },
+  /** Pending deliveries whose claim lease ended before `before` (their sender never recorded a result). */
+  async staleClaims(db: Executor, before: Date, limit = 100): Promise<DeliveryRow[]> {
+    return db.selectFrom('webhook_deliveries').selectAll().where('state', '=', 'pending').where('next_at', '<', before).orderBy('next_at').limit(limit).forUpdate().skipLocked().execute();
+  },
   async addAttempt(db: Executor, row: Insertable<WebhookAttemptsTable>): Promise<void> {
     await db.insertInto('webhook_attempts').values(row).execute();
   },

@@ -32,7 +32,8 @@ export function webhookEventOf(row: Pick<OutboxRow, 'topic' | 'payload'>): Webho
   if (row.topic === 'case.dispatched') return 'case.dispatched';
   if (row.topic === 'case.resolved') return 'case.resolved';
   if (row.topic === 'case.reopened') return 'case.reopened';
-  if (p.toState === 'closed') return 'case.closed';
+  // a case ends as closed, rejected (not accepted) or merged (a duplicate): all of them close it
+  if (p.toState === 'closed' || p.toState === 'rejected' || p.toState === 'merged') return 'case.closed';
   return null;
 }
 
@@ -138,60 +139,149 @@ export async function scheduleRelay(ctx: AppContext, db: Executor, from: Date): 
 export function relayJob(ctx: AppContext) {
   return async (trx: Tx): Promise<void> => {
     await relayBatch(ctx, trx, 500);
+    await requeueStaleClaims(ctx, trx);
     await scheduleRelay(ctx, trx, ctx.clock.now());
   };
 }
 
 // ---------------------------------------------------------------- delivery
 
-/** Posts one delivery; records the attempt; schedules the retry with backoff in the same transaction. */
-export function deliverJob(ctx: AppContext) {
-  return async (trx: Tx, payload: { deliveryId: string }): Promise<void> => {
-    const d = await outboxRepo.delivery(trx, payload.deliveryId, true);
-    if (!d || d.state !== 'pending') return;
-    const sub = await outboxRepo.subscriber(trx, d.subscriber_id);
-    if (!sub) return;
+/** How long a claimed delivery stays reserved for the worker that claimed it (longer than the POST timeout). */
+export const CLAIM_LEASE_MS = 60_000;
+export const POST_TIMEOUT_MS = 10_000;
+
+/** A claimed delivery: the worker that holds it may POST it and record the result. */
+interface Claim {
+  id: string;
+  attempts: number;
+  replays: number;
+  leaseUntil: Date;
+  url: string;
+  secret: string;
+  body: string;
+  eventType: string;
+}
+
+/** Deliveries being sent right now by this process (POST and recording happen after the job's transaction). */
+const inFlight = new Set<Promise<void>>();
+
+/** Resolves when every delivery this process started has been sent and recorded (tests, shutdown). */
+export async function settleDeliveries(): Promise<void> {
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
+}
+
+/**
+ * Short transaction 1: claims a due, pending delivery by moving `next_at` to the end of a lease.
+ * A delivery whose lease has not ended (another worker is sending it) or that is not due is left
+ * alone, so at most one worker POSTs a given attempt.
+ */
+async function claimDelivery(ctx: AppContext, trx: Tx, deliveryId: string): Promise<Claim | null> {
+  const d = await outboxRepo.delivery(trx, deliveryId, true);
+  if (!d || d.state !== 'pending') return null;
+  const now = ctx.clock.now();
+  if (d.next_at && new Date(d.next_at) > now) return null;
+  const sub = await outboxRepo.subscriber(trx, d.subscriber_id);
+  if (!sub) return null;
+  const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
+  await outboxRepo.updateDelivery(trx, d.id, { next_at: leaseUntil });
+  return { id: d.id, attempts: d.attempts, replays: d.replays, leaseUntil, url: sub.url, secret: ctx.cipher.decrypt(sub.secret_enc) ?? '', body: d.body, eventType: d.event_type };
+}
+
+/** The HTTP POST, outside any transaction. */
+async function post(ctx: AppContext, c: Claim): Promise<{ status: number | null; error: string | null }> {
+  const event = JSON.parse(c.body) as { id: string };
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(c.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'OneGrid-Webhooks/1',
+        'x-onegrid-event': c.eventType,
+        'x-onegrid-event-id': event.id,
+        'x-onegrid-delivery': c.id,
+        [SIGNATURE_HEADER]: signBody(c.secret, c.body, ctx.clock.now()),
+      },
+      body: c.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+    });
+    status = res.status;
+    await res.arrayBuffer().catch(() => undefined);
+    if (status < 200 || status >= 300) error = `HTTP ${status}`;
+  } catch (err) {
+    error = String((err as Error).message ?? err).slice(0, 500);
+  }
+  return { status, error };
+}
+
+/** Whether the delivery row still carries this claim (committed, not replayed, not taken over after the lease ended). */
+const holds = (d: DeliveryRow | undefined, c: Claim): d is DeliveryRow =>
+  !!d && d.state === 'pending' && d.attempts === c.attempts && d.replays === c.replays && !!d.next_at && new Date(d.next_at).getTime() === c.leaseUntil.getTime();
+
+/** Short transaction 2: records the attempt and its result, and schedules the retry with backoff. */
+async function recordAttempt(ctx: AppContext, c: Claim, r: { status: number | null; error: string | null }): Promise<void> {
+  await withTx(ctx, async (trx) => {
+    const d = await outboxRepo.delivery(trx, c.id, true);
+    if (!holds(d, c)) return;
     const now = ctx.clock.now();
-    const secret = ctx.cipher.decrypt(sub.secret_enc) ?? '';
-    const event = JSON.parse(d.body) as { id: string };
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(sub.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'OneGrid-Webhooks/1',
-          'x-onegrid-event': d.event_type,
-          'x-onegrid-event-id': event.id,
-          'x-onegrid-delivery': d.id,
-          [SIGNATURE_HEADER]: signBody(secret, d.body, now),
-        },
-        body: d.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (status < 200 || status >= 300) error = `HTTP ${status}`;
-    } catch (err) {
-      error = String((err as Error).message ?? err).slice(0, 500);
-    }
-    const attempts = d.attempts + 1;
-    const ok = error === null;
-    await outboxRepo.addAttempt(trx, { id: newId(), delivery_id: d.id, at: now, status, error, ok });
+    const attempts = c.attempts + 1;
+    const ok = r.error === null;
+    await outboxRepo.addAttempt(trx, { id: newId(), delivery_id: c.id, at: now, status: r.status, error: r.error, ok });
     if (ok) {
-      await outboxRepo.updateDelivery(trx, d.id, { state: 'delivered', attempts, last_status: status, last_error: null, delivered_at: now, next_at: null });
+      await outboxRepo.updateDelivery(trx, c.id, { state: 'delivered', attempts, last_status: r.status, last_error: null, delivered_at: now, next_at: null });
       return;
     }
     if (attempts >= MAX_ATTEMPTS) {
-      await outboxRepo.updateDelivery(trx, d.id, { state: 'failed', attempts, last_status: status, last_error: error, next_at: null });
+      await outboxRepo.updateDelivery(trx, c.id, { state: 'failed', attempts, last_status: r.status, last_error: r.error, next_at: null });
       return;
     }
     const next = new Date(now.getTime() + backoffMs(attempts));
-    await outboxRepo.updateDelivery(trx, d.id, { attempts, last_status: status, last_error: error, next_at: next });
-    await ctx.jobs.enqueue(trx, DELIVER_JOB, { deliveryId: d.id }, { runAt: next, uniqueKey: `webhook:${d.id}:r${d.replays}:${attempts}`, maxAttempts: 3 });
+    await outboxRepo.updateDelivery(trx, c.id, { attempts, last_status: r.status, last_error: r.error, next_at: next });
+    await ctx.jobs.enqueue(trx, DELIVER_JOB, { deliveryId: c.id }, { runAt: next, uniqueKey: `webhook:${c.id}:r${c.replays}:${attempts}`, maxAttempts: 3 });
+  });
+}
+
+/** Sends a claimed delivery once its claim is committed: POST outside any transaction, then record the result. */
+async function send(ctx: AppContext, c: Claim): Promise<void> {
+  // Wait for the claim to be committed (the row lock is held until the claiming transaction ends);
+  // a claim that rolled back or was replaced is not sent.
+  const committed = await withTx(ctx, async (trx) => holds(await outboxRepo.delivery(trx, c.id, true), c));
+  if (!committed) return;
+  const result = await post(ctx, c);
+  await recordAttempt(ctx, c, result);
+}
+
+/**
+ * The delivery job. The job queue runs it in a transaction (its lease and SKIP LOCKED give one worker
+ * per job); the handler only claims the delivery there, which is short. The POST and the recording of
+ * its result run after that transaction, so no transaction or row lock is held while waiting on a
+ * receiver. If the process dies between claim and record, the relay re-enqueues the delivery once its
+ * lease has ended (see `requeueStaleClaims`).
+ */
+export function deliverJob(ctx: AppContext) {
+  return async (trx: Tx, payload: { deliveryId: string }): Promise<void> => {
+    const claim = await claimDelivery(ctx, trx, payload.deliveryId);
+    if (!claim) return;
+    const p = (async () => {
+      // let the job's transaction finish before anything else touches the database
+      await new Promise((r) => setImmediate(r));
+      await send(ctx, claim);
+    })()
+      .catch((err) => ctx.log.error({ err, delivery: claim.id }, 'webhook delivery failed'))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
   };
+}
+
+/** Re-enqueues deliveries whose claim lease ended without a recorded result (the sending process died). */
+export async function requeueStaleClaims(ctx: AppContext, trx: Tx): Promise<number> {
+  const stale = await outboxRepo.staleClaims(trx, new Date(ctx.clock.now().getTime() - CLAIM_LEASE_MS));
+  for (const d of stale) {
+    await ctx.jobs.enqueue(trx, DELIVER_JOB, { deliveryId: d.id }, { uniqueKey: `webhook:${d.id}:r${d.replays}:${d.attempts}:stale:${new Date(d.next_at!).getTime()}`, maxAttempts: 3 });
+  }
+  return stale.length;
 }
 
 // ---------------------------------------------------------------- console
