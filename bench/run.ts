@@ -11,7 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startServer, type BenchServer } from './server.js';
-import { load } from './load.js';
+import { intakeBody, load } from './load.js';
 import { pgbenchInsertTps } from './pgbench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
@@ -45,14 +45,6 @@ async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
   };
 }
 
-// A report somewhere in the demo district (lng 112.960–112.990, lat 28.140–28.170).
-const TEXTS = ['小区门口路灯不亮好几天了', '人行道井盖松动，踩上去咣当响', '垃圾桶满了没人清运，味道很大', '楼下烧烤油烟太大', '共享单车乱停堵住了盲道', '绿化带的树枝断了挂在半空'];
-const intakeBody = () => ({
-  description: TEXTS[Math.floor(Math.random() * TEXTS.length)],
-  location: { lng: 112.961 + Math.random() * 0.028, lat: 28.141 + Math.random() * 0.028 },
-  address: '长沙市天心区新开铺街道',
-  channel: 'resident',
-});
 
 async function intakePhase(label: 'pglite' | 'pg', s: BenchServer) {
   const cookie = await s.login('resident.qiaotou');

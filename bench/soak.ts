@@ -11,7 +11,7 @@
  * SOAK_CONNECTIONS (default 16), DATABASE_URL (PostgreSQL; default embedded PGlite).
  */
 import autocannon from 'autocannon';
-import { load } from './load.js';
+import { intakeBody, load } from './load.js';
 import { startServer } from './server.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -22,13 +22,6 @@ const MAX_GROWTH_MB = Number(process.env.SOAK_MAX_GROWTH_MB ?? 64);
 const MAX_SLOPE = Number(process.env.SOAK_MAX_SLOPE_MB_MIN ?? 2);
 const SAMPLE_MS = 10_000;
 
-const TEXTS = ['小区门口路灯不亮好几天了', '人行道井盖松动，踩上去咣当响', '垃圾桶满了没人清运，味道很大', '楼下烧烤油烟太大', '共享单车乱停堵住了盲道', '绿化带的树枝断了挂在半空'];
-const intakeBody = () => ({
-  description: TEXTS[Math.floor(Math.random() * TEXTS.length)],
-  location: { lng: 112.961 + Math.random() * 0.028, lat: 28.141 + Math.random() * 0.028 },
-  address: '长沙市天心区新开铺街道',
-  channel: 'resident',
-});
 
 /** least-squares slope of y over x */
 function slope(points: Array<[number, number]>): number {
