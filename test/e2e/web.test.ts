@@ -178,7 +178,8 @@ describe('web app', () => {
     // Logout: back at the login page, and the console is closed again.
     await page.getByTestId('user-menu').click();
     await page.getByRole('menuitem', { name: '退出登录' }).click();
-    await page.waitForURL(/\/login/);
+    // a wait, not a timing check: CI runs two test files at once on two cores
+    await page.waitForURL(/\/login/, { timeout: 90_000 });
     expect((await page.request.get(`${base}/api/auth/me`)).status()).toBe(401);
 
     expect(errors).toEqual([]);

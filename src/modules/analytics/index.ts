@@ -5,9 +5,9 @@ import { HOURLY_JOB, nextHour, refreshRollup, runEarlyWarningIn } from './servic
 export { getDashboard, getHotspots, getRepeats, listWarnings, runEarlyWarning, refreshRollup, figuresOf, type Figures } from './service.js';
 export { dbscan, judgeDay, judgeWeek, poissonUpperTail } from './stats.js';
 
-const enqueueNext = (ctx: Parameters<NonNullable<ModuleManifest['start']>>[0], db = ctx.db) => {
+const enqueueNext = (ctx: Parameters<NonNullable<ModuleManifest['start']>>[0], db = ctx.db, opts: { unlessScheduled?: boolean } = {}) => {
   const at = nextHour(ctx.clock.now());
-  return ctx.jobs.enqueue(db, HOURLY_JOB, {}, { runAt: at, uniqueKey: `${HOURLY_JOB}:${at.toISOString()}` });
+  return ctx.jobs.enqueue(db, HOURLY_JOB, {}, { runAt: at, uniqueKey: `${HOURLY_JOB}:${at.toISOString()}`, ...opts });
 };
 
 export const analyticsModule: ModuleManifest = {
@@ -29,6 +29,6 @@ export const analyticsModule: ModuleManifest = {
   }),
   start: async (ctx) => {
     await refreshRollup(ctx);
-    await enqueueNext(ctx);
+    await enqueueNext(ctx, ctx.db, { unlessScheduled: true });
   },
 };

@@ -45,7 +45,7 @@ export const iotModule: ModuleManifest = {
   seed: seedIot,
   start: async (ctx) => {
     await seedReferenceData(ctx);
-    await ctx.jobs.enqueue(ctx.db, ROLLUP_JOB, {}, { runAt: nextHour(ctx.clock.now()), uniqueKey: `${ROLLUP_JOB}:${nextHour(ctx.clock.now()).toISOString()}` });
+    await ctx.jobs.enqueue(ctx.db, ROLLUP_JOB, {}, { runAt: nextHour(ctx.clock.now()), uniqueKey: `${ROLLUP_JOB}:${nextHour(ctx.clock.now()).toISOString()}`, unlessScheduled: true });
     await startRuntime(ctx);
   },
   stop: stopRuntime,

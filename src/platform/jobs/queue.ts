@@ -21,6 +21,11 @@ export interface EnqueueOptions {
   /** a second enqueue with the same key is ignored (one reminder per case and threshold) */
   uniqueKey?: string;
   maxAttempts?: number;
+  /**
+   * enqueue only if no job of this kind is waiting (pending, or running under a lease): a recurring
+   * job that reschedules itself is started this way at boot, so a restart begins no second chain
+   */
+  unlessScheduled?: boolean;
 }
 
 /**
@@ -56,6 +61,7 @@ export class JobQueue {
   }
 
   async enqueue(db: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
+    if (opts.unlessScheduled && (await db.selectFrom('jobs').select('id').where('kind', '=', kind).where('state', 'in', ['pending', 'running']).limit(1).executeTakeFirst())) return;
     await db
       .insertInto('jobs')
       .values({

@@ -14,7 +14,7 @@ export const outboxModule: ModuleManifest = {
   routes: outboxRoutes,
   jobs: (ctx) => ({ [RELAY_JOB]: relayJob(ctx) as never, [DELIVER_JOB]: deliverJob(ctx) as never }),
   start: async (ctx) => {
-    await scheduleRelay(ctx, ctx.db, ctx.clock.now());
+    await scheduleRelay(ctx, ctx.db, ctx.clock.now(), { unlessScheduled: true });
   },
   // deliveries being POSTed finish and are recorded before the database closes
   stop: async () => {

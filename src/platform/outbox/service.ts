@@ -131,9 +131,9 @@ async function webhookBody(ctx: AppContext, db: Executor, row: OutboxRow, type: 
 }
 
 /** Schedules the next periodic relay; the key is the time slot, so several instances schedule one job. */
-export async function scheduleRelay(ctx: AppContext, db: Executor, from: Date): Promise<void> {
+export async function scheduleRelay(ctx: AppContext, db: Executor, from: Date, opts: { unlessScheduled?: boolean } = {}): Promise<void> {
   const slot = Math.ceil((from.getTime() + 1) / RELAY_INTERVAL_MS) * RELAY_INTERVAL_MS;
-  await ctx.jobs.enqueue(db, RELAY_JOB, {}, { runAt: new Date(slot), uniqueKey: `${RELAY_JOB}:${slot}` });
+  await ctx.jobs.enqueue(db, RELAY_JOB, {}, { runAt: new Date(slot), uniqueKey: `${RELAY_JOB}:${slot}`, ...opts });
 }
 
 export function relayJob(ctx: AppContext) {
