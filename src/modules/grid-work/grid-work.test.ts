@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import sharp from 'sharp';
+import { systemActor } from '../../platform/auth/actor.js';
+import { storePhotos } from '../../platform/files/index.js';
+import { raiseAlert } from '../care/index.js';
 import { pointInCell } from '../org/demo-geometry.js';
 
 let t: TestApp;
@@ -22,6 +26,13 @@ async function residentIn(gridCode: string, filter: (r: { tags: string[]; id_car
   const r = rows.find(filter);
   if (!r) throw new Error(`no resident in ${gridCode}`);
   return r;
+}
+
+/** a document photo uploaded by a staff member (services attaches only files its uploader owns) */
+async function photoBy(username: string): Promise<string> {
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 20, b: 20 } } }).png().toBuffer();
+  const actor = { ...systemActor(), userId: await userId(username), roles: ['grid_worker' as const], username };
+  return (await storePhotos(t.og.ctx, actor, [{ data: png, filename: 'doc.png' }]))[0]!.id;
 }
 
 async function newResident(cookie: string, householdCode: string, body: Record<string, unknown>): Promise<{ id: string }> {
@@ -291,27 +302,170 @@ describe('proxy service (帮代办)', () => {
     expect((await t.req('POST', '/api/grid-work/proxy/cases', { cookie: await as('grid_worker.mulian'), body: { ...body, idempotencyKey: 'proxy-report-0002' } })).statusCode).toBe(404);
   });
 
-  it('applies for a service for a resident; it stays open on the desk until closed', async () => {
+  it('a grid worker applies for a matter for a resident through services: the resident sees the application, the proxy record links it, the audit shows both', async () => {
+    const gw = await as('grid_worker.qiaotou');
+    const res = await as('resident.qiaotou');
+    const residentId: string = (await t.req('GET', '/api/auth/me', { cookie: res })).json().residentId;
+    const staff = await userId('grid_worker.qiaotou');
+    const m = (await t.req('GET', '/api/services/matters')).json().find((x: { code: string }) => x.code === 'ZM01');
+    expect(m.online).toBe(true);
+    const proxyRows = () => t.og.ctx.db.selectFrom('proxy_services').select('id').where('resident_id', '=', residentId).where('kind', '=', 'service').execute();
+    // services' rules apply: the required documents are missing → refused, nothing written here
+    const missing = await t.req('POST', '/api/grid-work/proxy/services', { cookie: gw, body: { residentId, matterId: m.id, details: '代开居住证明' } });
+    expect(missing.statusCode).toBe(400);
+    expect(await proxyRows()).toHaveLength(0);
+    // an unknown field (the old free-standing item) is refused by the schema
+    expect((await t.req('POST', '/api/grid-work/proxy/services', { cookie: gw, body: { residentId, item: '高龄津贴申领' } })).statusCode).toBe(400);
+
+    const f = await photoBy('grid_worker.qiaotou');
+    const body = { residentId, matterId: m.id, details: '老人行动不便，网格员代为申请居住证明', files: [f], idempotencyKey: 'proxy-apply-0001' };
+    const r = await t.req('POST', '/api/grid-work/proxy/services', { cookie: gw, body });
+    expect(r.statusCode, r.body).toBe(201);
+    const receipt = r.json();
+    expect(receipt).toMatchObject({ kind: 'service', residentId, staffName: '桥头网格员', item: m.name, refType: 'svc_application', state: 'open' });
+    expect(receipt.trackCode).toMatch(/^D[A-Z0-9]{7}$/);
+    // the same request again (a retry): the same receipt, one application
+    const again = await t.req('POST', '/api/grid-work/proxy/services', { cookie: gw, body });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(receipt.id);
+    const apps = await t.og.ctx.db.selectFrom('svc_applications').select(['id', 'number', 'proxy_staff_id']).where('resident_id', '=', residentId).where('matter_id', '=', m.id).execute();
+    expect(apps).toHaveLength(1);
+    expect(apps[0]).toMatchObject({ id: receipt.refId, number: receipt.refNumber, proxy_staff_id: staff });
+
+    // the resident sees it among their own applications in services, made for them by the grid worker
+    const mine = (await t.req('GET', '/api/services/my/applications', { cookie: res })).json();
+    const app = mine.find((a: { id: string }) => a.id === receipt.refId);
+    expect(app).toMatchObject({ number: receipt.refNumber, proxyStaffName: '桥头网格员', status: 'submitted' });
+    expect(receipt.stateName).toBe(app.statusName);
+    // and the receipt among their proxy receipts, printable, trackable by code
+    expect((await t.req('GET', '/api/grid-work/proxy/mine', { cookie: res })).json().map((p: { id: string }) => p.id)).toContain(receipt.id);
+    const pdf = await t.req('GET', `/api/grid-work/proxy/${receipt.id}/receipt.pdf`, { cookie: res });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toContain('application/pdf');
+    expect((await t.req('GET', `/api/grid-work/proxy/track/${receipt.trackCode}`)).json()).toMatchObject({ refNumber: receipt.refNumber, item: m.name });
+
+    // the desk: open as a proxy record and as an application in services
+    let desk = (await t.req('GET', `/api/grid-work/desk/residents/${residentId}`, { cookie: gw })).json();
+    expect(desk.open.proxy.map((x: { id: string }) => x.id)).toContain(receipt.id);
+    expect(desk.open.other).toContainEqual(expect.objectContaining({ module: 'services', kind: 'application', id: receipt.refId }));
+
+    // progress follows services: approved there → done here; it cannot be closed here
     const ca = await as('community_admin.qiaotou');
-    const r = await residentIn(G2);
-    const a = await t.req('POST', '/api/grid-work/proxy/services', { cookie: ca, body: { residentId: r.id, item: '高龄津贴申领', details: '本人行动不便，由社区代为申请' } });
-    expect(a.statusCode).toBe(201);
-    const p = a.json();
-    expect(p.trackCode).toMatch(/^D[A-Z0-9]{7}$/);
-    let desk = (await t.req('GET', `/api/grid-work/desk/residents/${r.id}`, { cookie: ca })).json();
-    expect(desk.open.proxy.map((x: { id: string }) => x.id)).toContain(p.id);
-    const closed = await t.req('POST', `/api/grid-work/proxy/${p.id}/close`, { cookie: ca, body: { state: 'done', result: '已提交民政部门，次月发放' } });
-    expect(closed.statusCode).toBe(200);
-    expect(closed.json().stateName).toBe('已办结');
-    desk = (await t.req('GET', `/api/grid-work/desk/residents/${r.id}`, { cookie: ca })).json();
-    expect(desk.open.proxy.map((x: { id: string }) => x.id)).not.toContain(p.id);
-    expect(desk.history.proxy.map((x: { id: string }) => x.id)).toContain(p.id);
-    expect((await t.req('POST', `/api/grid-work/proxy/${p.id}/close`, { cookie: ca, body: { state: 'done', result: '再次' } })).statusCode).toBe(409);
-    const audit = await t.og.ctx.db.selectFrom('audit_log').select(['action', 'acting_for_id']).where('entity_id', '=', p.id).orderBy('seq').execute();
-    expect(audit).toEqual([
-      { action: 'proxy.service', acting_for_id: r.id },
-      { action: 'proxy.done', acting_for_id: r.id },
-    ]);
+    expect((await t.req('POST', `/api/grid-work/proxy/${receipt.id}/close`, { cookie: ca, body: { state: 'done', result: '已办' } })).statusCode).toBe(409);
+    expect((await t.req('POST', `/api/services/applications/${receipt.refId}/approve`, { cookie: ca, body: { note: '证明已开具，请到窗口领取' } })).statusCode).toBe(200);
+    const done = (await t.req('GET', `/api/grid-work/proxy/${receipt.id}`, { cookie: res })).json();
+    expect(done).toMatchObject({ state: 'done', result: '证明已开具，请到窗口领取' });
+    desk = (await t.req('GET', `/api/grid-work/desk/residents/${residentId}`, { cookie: gw })).json();
+    expect(desk.open.proxy.map((x: { id: string }) => x.id)).not.toContain(receipt.id);
+    expect(desk.history.proxy.map((x: { id: string }) => x.id)).toContain(receipt.id);
+
+    // the audit log: the application (services) and the proxy record, each by the grid worker acting for the resident
+    const appAudit = await t.og.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'svc_application').where('entity_id', '=', receipt.refId).where('action', '=', 'services.application.submit').execute();
+    expect(appAudit).toHaveLength(1);
+    expect(appAudit[0]).toMatchObject({ actor_id: staff, acting_for_id: residentId });
+    const proxyAudit = await t.og.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'proxy_service').where('entity_id', '=', receipt.id).execute();
+    expect(proxyAudit).toHaveLength(1);
+    expect(proxyAudit[0]).toMatchObject({ actor_id: staff, acting_for_id: residentId, action: 'proxy.service' });
+
+    // staff of another community cannot act for this resident
+    expect((await t.req('POST', '/api/grid-work/proxy/services', { cookie: await as('grid_worker.mulian'), body: { ...body, idempotencyKey: 'proxy-apply-0002' } })).statusCode).toBe(404);
+  });
+
+  it('a grid worker signs a resident up for an activity through services: the resident sees the sign-up, the proxy record links it, the audit shows both', async () => {
+    const gw = await as('grid_worker.qiaotou');
+    const res = await as('resident.qiaotou');
+    const residentId: string = (await t.req('GET', '/api/auth/me', { cookie: res })).json().residentId;
+    const staff = await userId('grid_worker.qiaotou');
+    const start = new Date(t.og.ctx.clock.now().getTime() + 3 * 86_400_000);
+    // held for the worker's grid (services lets staff sign residents up for activities in their own area)
+    const created = await t.req('POST', '/api/services/activities', { cookie: await as('community_admin.qiaotou'), body: { nodeId: node[G1]!.id, title: '防诈骗讲座', kind: 'health_talk', location: '社区活动室', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3_600_000).toISOString(), capacity: 1 } });
+    expect(created.statusCode, created.body).toBe(201);
+    const activity = created.json();
+
+    const body = { residentId, activityId: activity.id, idempotencyKey: 'proxy-signup-0001' };
+    const r = await t.req('POST', '/api/grid-work/proxy/activities', { cookie: gw, body });
+    expect(r.statusCode, r.body).toBe(201);
+    const receipt = r.json();
+    expect(receipt).toMatchObject({ kind: 'activity', residentId, staffName: '桥头网格员', item: '防诈骗讲座', refType: 'svc_signup', result: '报名成功' });
+    expect(receipt.trackCode).toMatch(/^D[A-Z0-9]{7}$/);
+    expect((await t.req('POST', '/api/grid-work/proxy/activities', { cookie: gw, body })).json().id).toBe(receipt.id);
+    // services' rules: the same resident again is refused, and no second record is made
+    expect((await t.req('POST', '/api/grid-work/proxy/activities', { cookie: gw, body: { ...body, idempotencyKey: 'proxy-signup-0002' } })).statusCode).toBe(409);
+    expect(await t.og.ctx.db.selectFrom('proxy_services').select('id').where('resident_id', '=', residentId).where('kind', '=', 'activity').execute()).toHaveLength(1);
+
+    // the resident sees the sign-up in services, made for them by the grid worker
+    const signups = (await t.req('GET', '/api/services/my/signups', { cookie: res })).json();
+    expect(signups.find((x: { id: string }) => x.id === receipt.refId)).toMatchObject({ activityId: activity.id, status: 'confirmed', proxyBy: '桥头网格员' });
+    expect((await t.req('GET', `/api/grid-work/proxy/${receipt.id}/receipt.pdf`, { cookie: res })).statusCode).toBe(200);
+    const desk = (await t.req('GET', `/api/grid-work/desk/residents/${residentId}`, { cookie: gw })).json();
+    expect(desk.open.other).toContainEqual(expect.objectContaining({ module: 'services', kind: 'activity', id: receipt.refId }));
+    expect(desk.history.proxy.map((x: { id: string }) => x.id)).toContain(receipt.id);
+
+    // the one place is taken: the next resident goes onto the waiting list, and the receipt says so
+    const second = (await t.og.ctx.db.selectFrom('residents').select('id').where('node_path', 'like', `${node[G1]!.path}/%`).where('status', '=', 'resident').where('id', '<>', residentId).orderBy('id', 'desc').executeTakeFirstOrThrow()).id;
+    const w = await t.req('POST', '/api/grid-work/proxy/activities', { cookie: gw, body: { residentId: second, activityId: activity.id, idempotencyKey: 'proxy-signup-0003' } });
+    expect(w.statusCode, w.body).toBe(201);
+    expect(w.json().result).toBe('候补中（第 1 位）');
+
+    const signupAudit = await t.og.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'svc_signup').where('entity_id', '=', receipt.refId).where('action', '=', 'services.activity.signup').execute();
+    expect(signupAudit).toHaveLength(1);
+    expect(signupAudit[0]).toMatchObject({ actor_id: staff, acting_for_id: residentId });
+    const proxyAudit = await t.og.ctx.db.selectFrom('audit_log').selectAll().where('entity', '=', 'proxy_service').where('entity_id', '=', receipt.id).execute();
+    expect(proxyAudit).toHaveLength(1);
+    expect(proxyAudit[0]).toMatchObject({ actor_id: staff, acting_for_id: residentId, action: 'proxy.activity' });
+  });
+});
+
+describe('one-stop desk across modules', () => {
+  it('shows a resident\'s own cases, their open disputes, and their care roster status and open alerts', async () => {
+    const gw = await as('grid_worker.qiaotou');
+    const res = await as('resident.qiaotou');
+    const residentId: string = (await t.req('GET', '/api/auth/me', { cookie: res })).json().residentId;
+    const deskOf = async (id: string) => {
+      const d = await t.req('GET', `/api/grid-work/desk/residents/${id}`, { cookie: gw });
+      expect(d.statusCode, d.body).toBe(200);
+      return d.json();
+    };
+    const neighbour = (await t.og.ctx.db.selectFrom('residents').select('id').where('node_path', 'like', `${node[G1]!.path}/%`).where('status', '=', 'resident').where('id', '<>', residentId).executeTakeFirstOrThrow()).id;
+
+    // a case the resident reported through their own account
+    const own = await t.req('POST', '/api/cases', { cookie: res, body: { description: '小区门口路灯不亮，晚上看不清路', location: inG1(0.6, 0.6), idempotencyKey: 'desk-own-case-0001' } });
+    expect(own.statusCode, own.body).toBe(201);
+    let desk = await deskOf(residentId);
+    expect(desk.open.cases).toContainEqual(expect.objectContaining({ id: own.json().id, number: own.json().number, viaProxy: false }));
+    expect((await deskOf(neighbour)).open.cases.map((c: { id: string }) => c.id)).not.toContain(own.json().id);
+
+    // a dispute in which the resident is a party
+    const me = (await t.req('GET', `/api/org/residents/${residentId}`, { cookie: gw })).json();
+    const dispute = await t.req('POST', '/api/mediation/disputes', {
+      cookie: gw,
+      body: { type: 'neighbour', title: '楼上漏水纠纷', description: '楼上住户卫生间漏水，多次协商未果', nodeId: node[G1]!.id, parties: [{ role: 'applicant', kind: 'person', name: me.name, residentId }, { role: 'respondent', kind: 'person', name: '楼上住户' }] },
+    });
+    expect(dispute.statusCode, dispute.body).toBe(201);
+    desk = await deskOf(residentId);
+    expect(desk.open.other).toContainEqual(expect.objectContaining({ module: 'mediation', kind: 'dispute', id: dispute.json().id, number: dispute.json().number }));
+    expect((await deskOf(neighbour)).open.other.map((o: { id: string }) => o.id)).not.toContain(dispute.json().id);
+    // staff of another community do not get it through the desk either (the resident is out of their scope)
+    expect((await t.req('GET', `/api/grid-work/desk/residents/${residentId}`, { cookie: await as('grid_worker.mulian') })).statusCode).toBe(404);
+
+    // the care roster and an open alert, for a resident of the grid not yet on the roster
+    const careIds = (await t.og.ctx.db.selectFrom('care_persons').select('resident_id').execute()).map((x) => x.resident_id);
+    const elder = (await t.og.ctx.db.selectFrom('residents').select('id').where('node_path', 'like', `${node[G1]!.path}/%`).where('status', '=', 'resident').where('id', 'not in', careIds.length ? careIds : ['00000000-0000-0000-0000-000000000000']).orderBy('id').executeTakeFirstOrThrow()).id;
+    desk = await deskOf(elder);
+    expect(desk.open.other.filter((o: { module: string }) => o.module === 'care')).toEqual([]);
+    const enrol = await t.req('POST', '/api/care/persons', { cookie: gw, body: { residentId: elder, consent: { given: true, by: '本人' } } });
+    expect(enrol.statusCode, enrol.body).toBe(201);
+    const person = await t.og.ctx.db.selectFrom('care_persons').selectAll().where('resident_id', '=', elder).executeTakeFirstOrThrow();
+    const alertId = await t.og.ctx.db.transaction().execute((trx) => raiseAlert(t.og.ctx, trx, person, { kind: 'sos', metric: null, severity: 'critical', detail: {} }, t.og.ctx.clock.now()));
+    expect(alertId).toBeTruthy();
+    desk = await deskOf(elder);
+    const care = desk.open.other.filter((o: { module: string }) => o.module === 'care');
+    expect(care).toContainEqual(expect.objectContaining({ kind: 'roster', id: person.id, state: '在册关爱' }));
+    expect(care).toContainEqual(expect.objectContaining({ kind: 'alert', id: alertId, state: '待确认' }));
+    expect((await t.req('POST', `/api/care/alerts/${alertId}/close`, { cookie: gw, body: { note: '已电话联系，本人误触' } })).statusCode).toBe(200);
+    desk = await deskOf(elder);
+    expect(desk.open.other.map((o: { id: string }) => o.id)).not.toContain(alertId);
+    expect(desk.open.other.map((o: { id: string }) => o.id)).toContain(person.id);
   });
 });
 

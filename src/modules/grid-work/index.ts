@@ -12,7 +12,7 @@ export { recordMove, residentMoves, idCardProblem, parseWorkbook, validateRows }
 export { gridTeam, householdContacts as householdTeamContacts } from './service/teams.js';
 export { startPatrol, addPatrolPoints, reportFromPatrol, endPatrol, patrolCoverage } from './service/patrols.js';
 export { recordVisit, setVisitRule, visitPlan, computePlan } from './service/visits.js';
-export { proxyReportCase, proxyApplyService, closeProxyService, actingFor, PROXY_SERVICE_ITEMS } from './service/proxy.js';
+export { proxyReportCase, proxyApplyService, proxySignUp, closeProxyService, actingFor } from './service/proxy.js';
 export { partyStructure, listServiceSites } from './service/party.js';
 
 const FIELD = ['grid_worker', 'grid_leader'] as const;
@@ -28,7 +28,7 @@ export const gridWorkModule: ModuleManifest = {
     'gridwork.rules.write': { roles: ['street_admin', 'admin'], description: '设置走访规则（按标签的走访周期）' },
     'gridwork.team.write': { roles: [...COMMUNITY_UP], description: '维护网格团队与联系户' },
     'gridwork.import': { roles: [...COMMUNITY_UP], description: '从 XLSX 批量导入居民' },
-    'gridwork.proxy': { roles: [...FIELD, ...COMMUNITY_UP], description: '帮代办：代居民上报、申办' },
+    'gridwork.proxy': { roles: [...FIELD, ...COMMUNITY_UP], description: '帮代办：代居民上报事件、申请事项、报名活动' },
     'gridwork.desk': { roles: [...FIELD, ...COMMUNITY_UP], description: '一门式办事窗口' },
     'party.read': { roles: [...FIELD, ...COMMUNITY_UP, 'supervisor', 'auditor'], description: '查看党组织架构、党员中心户' },
     'party.write': { roles: [...COMMUNITY_UP], description: '维护党组织、党员、党员中心户与党群服务阵地' },

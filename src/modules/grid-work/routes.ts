@@ -136,11 +136,14 @@ export async function gridWorkRoutes(app: FastifyInstance, ctx: AppContext): Pro
       const v = await proxy.proxyReportCase(ctx, actorOf(req), req.body);
       return reply.status(v.created ? 201 : 200).send(v);
     });
-    app.post<{ Body: Static<typeof s.ProxyServiceBody> }>(`${P}/proxy/services`, { config: { permission: 'gridwork.proxy' }, schema: { tags, summary: '代居民申办事项', body: s.ProxyServiceBody } }, async (req, reply) => {
+    app.post<{ Body: Static<typeof s.ProxyServiceBody> }>(`${P}/proxy/services`, { config: { permission: 'gridwork.proxy' }, schema: { tags, summary: '代居民申请办事指南中的事项（材料照片；申请进入服务模块，居民在“我的申请”中可见）', body: s.ProxyServiceBody } }, async (req, reply) => {
       const v = await proxy.proxyApplyService(ctx, actorOf(req), req.body);
       return reply.status(v.created ? 201 : 200).send(v);
     });
-    app.get(`${P}/proxy/items`, { config: { auth: 'user' }, schema: { tags, summary: '可代办事项' } }, async () => proxy.PROXY_SERVICE_ITEMS);
+    app.post<{ Body: Static<typeof s.ProxyActivityBody> }>(`${P}/proxy/activities`, { config: { permission: 'gridwork.proxy' }, schema: { tags, summary: '代居民报名社区活动', body: s.ProxyActivityBody } }, async (req, reply) => {
+      const v = await proxy.proxySignUp(ctx, actorOf(req), req.body);
+      return reply.status(v.created ? 201 : 200).send(v);
+    });
     app.get(`${P}/proxy/mine`, { config: { auth: 'user' }, schema: { tags, summary: '居民：工作人员为我代办的事项与回执' } }, async (req) => proxy.myProxyServices(ctx, actorOf(req)));
     app.get<{ Params: Static<typeof s.CodeParams> }>(`${P}/proxy/track/:code`, { config: { auth: 'public' }, schema: { tags, summary: '凭查询码查询代办进度（不含个人信息）', params: s.CodeParams } }, async (req) => proxy.trackProxy(ctx, req.params.code));
     app.get<{ Querystring: Static<typeof s.ProxyQuery> }>(`${P}/proxy`, { config: { permission: 'gridwork.proxy' }, schema: { tags, summary: '帮代办记录', querystring: s.ProxyQuery } }, async (req) => proxy.listProxy(ctx, actorOf(req), req.query));

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, PageQuery, Uuid } from '../../platform/http/schemas.js';
 import { RESIDENT_TAGS } from '../org/index.js';
-import { PROXY_SERVICE_ITEMS } from './service/proxy.js';
 
 const Tag = Type.Union(RESIDENT_TAGS.map((t) => Type.Literal(t)));
 const IsoTime = Type.String({ format: 'date-time' });
@@ -118,12 +117,17 @@ export const ProxyCaseBody = Type.Object(
 export const ProxyServiceBody = Type.Object(
   {
     residentId: Uuid,
-    item: Type.Union(PROXY_SERVICE_ITEMS.map((t) => Type.Literal(t))),
+    /** a matter of the services catalogue (办事指南) */
+    matterId: Uuid,
     details: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: 20 }))),
+    /** documents (photos uploaded by the staff member) */
+    files: Type.Optional(Photos),
     idempotencyKey: Type.Optional(IdemKey),
   },
   { additionalProperties: false },
 );
+export const ProxyActivityBody = Type.Object({ residentId: Uuid, activityId: Uuid, idempotencyKey: Type.Optional(IdemKey) }, { additionalProperties: false });
 export const ProxyCloseBody = Type.Object({ state: Type.Union([Type.Literal('done'), Type.Literal('cancelled')]), result: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 export const ProxyQuery = Type.Object({
   nodeId: Type.Optional(Uuid),

@@ -1,9 +1,12 @@
 import type { ModuleManifest } from '../../platform/module.js';
 import { mediationRoutes } from './routes.js';
 import { seedMediation } from './seed.js';
-import { followupDueJob } from './service.js';
-import { FOLLOWUP_JOB } from './rules.js';
+import { disputeScope, followupDueJob } from './service.js';
+import { FOLLOWUP_JOB, STATE_NAMES } from './rules.js';
 import { startHandover, stopHandover } from './handover.js';
+import { can } from '../../platform/auth/permissions.js';
+import { registerDeskProvider } from '../grid-work/index.js';
+import { disputeScopeWhere } from './repository.js';
 
 export {
   listDisputes,
@@ -37,7 +40,23 @@ export const mediationModule: ModuleManifest = {
   },
   routes: mediationRoutes,
   jobs: (ctx) => ({ [FOLLOWUP_JOB]: followupDueJob(ctx) as never }),
-  start: startHandover,
+  start: async (ctx) => {
+    // the one-stop desk (grid-work): open disputes in which the resident is a party, within the caller's scope
+    registerDeskProvider('mediation', async (c, actor, residentId) => {
+      if (!can(actor, 'mediation.read')) return [];
+      const scope = await disputeScope(c, actor);
+      const rows = await c.db
+        .selectFrom('mediation_disputes')
+        .select(['id', 'number', 'title', 'state', 'created_at'])
+        .where((eb) => eb.exists(eb.selectFrom('mediation_parties').select('mediation_parties.id').whereRef('mediation_parties.dispute_id', '=', 'mediation_disputes.id').where('mediation_parties.resident_id', '=', residentId)))
+        .where('state', 'not in', ['closed', 'rejected', 'referred'])
+        .where((eb) => disputeScopeWhere(eb, scope))
+        .orderBy('created_at', 'desc')
+        .execute();
+      return rows.map((d) => ({ module: 'mediation', kind: 'dispute', id: d.id, title: d.title, state: STATE_NAMES[d.state], number: d.number, at: new Date(d.created_at).toISOString(), link: `/mediation/disputes/${d.id}` }));
+    });
+    await startHandover(ctx);
+  },
   stop: stopHandover,
   seed: seedMediation,
 };

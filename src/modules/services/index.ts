@@ -10,7 +10,7 @@ import { canSeeApplication, deskItems } from './service/catalogue.js';
 import { ESCALATE_JOB, escalateJob } from './service/emergency.js';
 
 export { createAnnouncement, publishAnnouncement, previewAudience, suggestTargeting, boardFeed, boardRss, type AnnouncementView } from './service/announcements.js';
-export { createActivity, signUp, cancelSignup, checkIn, bookRoom, createRoom, ACTIVITY_KINDS, type ActivityView, type SignupView } from './service/activities.js';
+export { createActivity, getActivityForStaff, signUp, cancelSignup, checkIn, bookRoom, createRoom, ACTIVITY_KINDS, type ActivityView, type SignupView } from './service/activities.js';
 export { applyForMatter, decideApplication, getApplication, listMatters, reportRepair, type ApplicationView, type MatterView } from './service/catalogue.js';
 export { ask, Bm25Index, terms } from './service/assistant.js';
 export { raiseEmergency, acknowledgeEmergency, ESCALATE_AFTER_MS, type EmergencyView } from './service/emergency.js';

@@ -4,11 +4,12 @@ import { systemActor } from '../../../platform/auth/actor.js';
 import { requirePermission } from '../../../platform/auth/permissions.js';
 import { maskPhone } from '../../../platform/crypto.js';
 import { invalid } from '../../../platform/errors.js';
-import { getResident, listResidents, nodeBriefs, residentBriefs, residentTagHistory, type ResidentView } from '../../org/index.js';
-import { getCase } from '../cases-port.js';
+import { getResident, listResidents, nodeBriefs, residentBriefs, residentTagHistory, usersOfResidents, type ResidentView } from '../../org/index.js';
+import { getCase, myCases, type CaseView } from '../cases-port.js';
 import { moveRepo, partyRepo, proxyRepo, teamRepo, visitRepo } from '../repository.js';
-import { iso, pathScopeOf } from './common.js';
+import { pathScopeOf } from './common.js';
 import { computePlan } from './visits.js';
+import { proxyView } from './proxy.js';
 
 /**
  * What other modules have open for a resident (mediation cases, service bookings …). A module
@@ -68,19 +69,45 @@ export interface DeskCase {
   viaProxy: boolean;
 }
 
-/** The cases of a resident the platform can link to them: those staff reported for them (帮代办). */
+const FINAL_CASE_STATES = ['closed', 'rejected', 'merged'];
+const deskCase = (c: CaseView, viaProxy: boolean): DeskCase => ({
+  id: c.id,
+  number: c.number,
+  trackCode: c.trackCode,
+  state: c.state,
+  stateName: c.stateName,
+  description: c.description,
+  channel: c.channel,
+  reportedAt: c.reportedAt,
+  open: !FINAL_CASE_STATES.includes(c.state),
+  viaProxy,
+});
+
+/**
+ * The cases of a resident: those staff reported for them (帮代办), and those the resident reported
+ * (or follows) through their own account(s) — read through the cases module as that account sees them.
+ */
 export async function residentCases(ctx: AppContext, residentId: string): Promise<DeskCase[]> {
+  const out = new Map<string, DeskCase>();
   const links = (await proxyRepo.ofResidents(ctx.db, [residentId])).filter((p) => p.kind === 'case' && p.ref_id);
-  const out: DeskCase[] = [];
   for (const l of links) {
     try {
       const c = await getCase(ctx, systemActor(), l.ref_id!);
-      out.push({ id: c.id, number: c.number, trackCode: c.trackCode, state: c.state, stateName: c.stateName, description: c.description, channel: c.channel, reportedAt: c.reportedAt, open: !['closed', 'rejected', 'merged'].includes(c.state), viaProxy: true });
+      out.set(c.id, deskCase(c, true));
     } catch {
       /* gone */
     }
   }
-  return out;
+  for (const u of await usersOfResidents(ctx.db, [residentId])) {
+    // the resident's own view of their cases: the cases module's "my cases" for that account
+    const own: Actor = { ...systemActor(), userId: u.userId, username: 'desk', displayName: '一门式办事', roles: ['resident'], residentId };
+    for (let page = 1; ; page++) {
+      const p = await myCases(ctx, own, { page, pageSize: 100 });
+      for (const c of p.items) if (!out.has(c.id)) out.set(c.id, deskCase(c, false));
+      if (page * 100 >= p.total || p.items.length === 0) break;
+    }
+  }
+  return [...out.values()].sort((a, b) => b.reportedAt.localeCompare(a.reportedAt));
 }
 
 /** Everything about one resident at the counter: who they are (masked), their household and contacts, and everything open for them. */
@@ -95,7 +122,8 @@ export async function deskResident(ctx: AppContext, actor: Actor, id: string) {
   const moves = await moveRepo.byResident(ctx.db, id);
   const { rows: visits } = await visitRepo.list(ctx.db, pathScopeOf(actor), { residentId: id, limit: 5, offset: 0 });
   const plan = (await computePlan(ctx, ctx.db, { kind: 'all' }, r.nodePath)).find((p) => p.residentId === id) ?? null;
-  const proxy = await proxyRepo.ofResidents(ctx.db, [id]);
+  // the state of each record follows the linked case or application
+  const proxy = (await Promise.all((await proxyRepo.ofResidents(ctx.db, [id])).map((p) => proxyView(ctx, p)))).filter((p) => p.kind !== 'case');
   const cases = await residentCases(ctx, id);
   const other: DeskItem[] = [];
   for (const [name, fn] of providers) {
@@ -118,16 +146,17 @@ export async function deskResident(ctx: AppContext, actor: Actor, id: string) {
     visitPlan: plan ? { ruleTag: plan.ruleTag, intervalDays: plan.intervalDays, lastVisitAt: plan.lastVisitAt, dueAt: plan.dueAt, overdue: plan.overdue } : null,
     open: {
       cases: cases.filter((c) => c.open),
-      proxy: proxy.filter((p) => p.state === 'open' && p.kind !== 'case').map((p) => ({ id: p.id, item: p.item, trackCode: p.track_code, staffName: p.staff_name, createdAt: iso(p.created_at) })),
+      proxy: proxy.filter((p) => p.state === 'open').map((p) => ({ id: p.id, kind: p.kind, item: p.item, trackCode: p.trackCode, refNumber: p.refNumber, stateName: p.stateName, staffName: p.staffName, createdAt: p.createdAt })),
       other,
     },
     history: {
       cases: cases.filter((c) => !c.open),
-      proxy: proxy.filter((p) => p.state !== 'open').map((p) => ({ id: p.id, item: p.item, trackCode: p.track_code, state: p.state, result: p.result, closedAt: iso(p.closed_at) })),
+      proxy: proxy.filter((p) => p.state !== 'open').map((p) => ({ id: p.id, kind: p.kind, item: p.item, trackCode: p.trackCode, state: p.state, stateName: p.stateName, result: p.result, closedAt: p.closedAt })),
     },
     actions: [
       { key: 'proxy.case', label: '代为上报事件' },
       { key: 'proxy.service', label: '代办事项' },
+      { key: 'proxy.activity', label: '代为报名活动' },
       { key: 'visit', label: '登记走访' },
       { key: 'move', label: '迁入迁出' },
     ],

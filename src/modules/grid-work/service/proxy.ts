@@ -8,18 +8,18 @@ import { assertRowInScope } from '../../../platform/auth/scope.js';
 import { audit } from '../../../platform/audit/audit.js';
 import { createPdf, pdfBuffer } from '../../../platform/pdf/pdf.js';
 import { maskName } from '../../../platform/crypto.js';
-import { conflict, invalid, notFound } from '../../../platform/errors.js';
+import { conflict, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { getResident } from '../../org/index.js';
 import { getCase, reportCase } from '../cases-port.js';
+import { applyForMatter, getActivityForStaff, getApplication, signUp } from '../services-port.js';
 import { proxyRepo } from '../repository.js';
 import { filterNode, iso, pathScopeOf, requireText } from './common.js';
 
-/** Common 帮代办 items a counter or a grid worker handles for a resident. */
-export const PROXY_SERVICE_ITEMS = ['高龄津贴申领', '养老保险待遇资格认证', '居住证明开具', '残疾人证办理', '低保申请', '医保报销代办', '临时救助申请', '水电燃气报装', '其他'] as const;
-
 const KIND_NAMES = { case: '事件上报', service: '事项代办', activity: '活动报名' } as const;
 const STATE_NAMES = { open: '办理中', done: '已办结', cancelled: '已取消' } as const;
+const REF_LABELS: Record<string, string> = { case: '案卷编号', svc_application: '申请编号' };
+const shanghai = (s: string) => new Date(new Date(s).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
 export interface ProxyView {
@@ -138,32 +138,61 @@ export async function proxyReportCase(
   return { ...viewProxy(saved, r.name), created: saved.id === row.id };
 }
 
-/** Applies for a service on a resident's behalf (e.g. 高龄津贴申领); it stays open until the staff record the result. */
-export async function proxyApplyService(ctx: AppContext, actor: Actor, input: { residentId: string; item: string; details?: string | null; idempotencyKey?: string | null }): Promise<ProxyView> {
+type ProxyInsert = Omit<ProxyRow, 'ref_type' | 'ref_id' | 'created_at' | 'updated_at' | 'closed_at'> & { ref_type: string; ref_id: string; created_at: Date; updated_at: Date; closed_at: Date | null };
+
+/**
+ * Stores the proxy record of something done in another module for a resident, with its audit row
+ * (staff member acting for the resident), once per referenced record and idempotency key.
+ */
+async function saveLinkedProxy(ctx: AppContext, as: Actor, row: ProxyInsert, action: string, after: Record<string, unknown>): Promise<ProxyRow> {
+  try {
+    await withTx(ctx, async (trx) => {
+      const exists = await trx.selectFrom('proxy_services').select('id').where('ref_type', '=', row.ref_type).where('ref_id', '=', row.ref_id).executeTakeFirst();
+      if (exists) return;
+      await trx.insertInto('proxy_services').values(row).execute();
+      await audit(trx, ctx.clock, as, { action, entity: 'proxy_service', entityId: row.id, after });
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
+  return (row.idem_key && (await proxyRepo.byIdemKey(ctx.db, row.idem_key))) || (await ctx.db.selectFrom('proxy_services').selectAll().where('ref_type', '=', row.ref_type).where('ref_id', '=', row.ref_id).executeTakeFirstOrThrow());
+}
+
+/**
+ * Applies for a matter of the services catalogue (办事指南) on a resident's behalf (帮代办). The
+ * application is made through services (it is the resident's application there, recorded as made by
+ * the staff member for them); our record links it, and the resident's receipt carries its number and
+ * a tracking code. Progress follows the application.
+ */
+export async function proxyApplyService(
+  ctx: AppContext,
+  actor: Actor,
+  input: { residentId: string; matterId: string; details?: string | null; phone?: string | null; files?: string[]; idempotencyKey?: string | null },
+): Promise<ProxyView> {
   requirePermission(actor, 'gridwork.proxy');
-  if (!(PROXY_SERVICE_ITEMS as readonly string[]).includes(input.item)) throw invalid('提交的数据有误', [{ field: 'item', message: `须为 ${PROXY_SERVICE_ITEMS.join('、')} 之一` }]);
   const key = input.idempotencyKey ? `${actor.userId ?? actor.username}:${input.idempotencyKey}` : null;
   if (key) {
     const p = await proxyRepo.byIdemKey(ctx.db, key);
     if (p) return { ...(await proxyView(ctx, p)), created: false };
   }
-  const r = await getResident(ctx, actor, input.residentId);
+  const r = await getResident(ctx, actor, input.residentId); // scope: 404 outside
   if (r.status !== 'resident') throw conflict('该居民已不在册');
   const as = actingFor(actor, r.id);
+  const a = await applyForMatter(ctx, actor, { matterId: input.matterId, residentId: r.id, details: input.details ?? '', phone: input.phone ?? null, files: input.files ?? [] });
   const now = ctx.clock.now();
-  const row = {
+  const row: ProxyInsert = {
     id: newId(),
     resident_id: r.id,
     node_path: r.nodePath,
     staff_id: actor.userId,
     staff_name: actor.displayName,
-    kind: 'service' as const,
-    item: input.item,
-    ref_type: null,
-    ref_id: null,
-    ref_number: null,
+    kind: 'service',
+    item: a.matter.name,
+    ref_type: 'svc_application',
+    ref_id: a.id,
+    ref_number: a.number,
     track_code: newCode(),
-    state: 'open' as const,
+    state: 'open',
     details: input.details?.trim().slice(0, 2000) || null,
     result: null,
     idem_key: key,
@@ -171,11 +200,61 @@ export async function proxyApplyService(ctx: AppContext, actor: Actor, input: { 
     updated_at: now,
     closed_at: null,
   };
-  await withTx(ctx, async (trx) => {
-    await trx.insertInto('proxy_services').values(row).execute();
-    await audit(trx, ctx.clock, as, { action: 'proxy.service', entity: 'proxy_service', entityId: row.id, after: { residentId: r.id, item: row.item, trackCode: row.track_code } });
-  });
-  return { ...viewProxy(row, r.name), created: true };
+  const saved = await saveLinkedProxy(ctx, as, row, 'proxy.service', { residentId: r.id, applicationId: a.id, applicationNumber: a.number, matter: a.matter.code, trackCode: row.track_code });
+  return { ...(await proxyView(ctx, saved)), created: saved.id === row.id };
+}
+
+/**
+ * Signs a resident up for a community activity on their behalf (代为报名). The sign-up is made through
+ * services (capacity, waiting list and eligibility are its rules); our record links it and the
+ * resident's receipt shows the outcome (报名成功 or the place on the waiting list).
+ */
+export async function proxySignUp(ctx: AppContext, actor: Actor, input: { residentId: string; activityId: string; idempotencyKey?: string | null }): Promise<ProxyView> {
+  requirePermission(actor, 'gridwork.proxy');
+  const key = input.idempotencyKey ? `${actor.userId ?? actor.username}:${input.idempotencyKey}` : null;
+  if (key) {
+    const p = await proxyRepo.byIdemKey(ctx.db, key);
+    if (p) return { ...(await proxyView(ctx, p)), created: false };
+  }
+  const r = await getResident(ctx, actor, input.residentId); // scope: 404 outside
+  if (r.status !== 'resident') throw conflict('该居民已不在册');
+  const as = actingFor(actor, r.id);
+  // the title for the receipt; services decides below whether the sign-up is allowed
+  let title = '社区活动';
+  let startsAt: string | null = null;
+  try {
+    const act = await getActivityForStaff(ctx, actor, input.activityId);
+    title = act.title;
+    startsAt = act.startsAt;
+  } catch {
+    /* an open activity outside the staff member's area: signUp decides */
+  }
+  const s = await signUp(ctx, actor, input.activityId, r.id);
+  const now = ctx.clock.now();
+  const outcome = s.status === 'waiting' ? `候补中（第 ${s.position ?? '?'} 位）` : s.statusName;
+  const row: ProxyInsert = {
+    id: newId(),
+    resident_id: r.id,
+    node_path: r.nodePath,
+    staff_id: actor.userId,
+    staff_name: actor.displayName,
+    kind: 'activity',
+    item: title,
+    ref_type: 'svc_signup',
+    ref_id: s.id,
+    ref_number: null,
+    track_code: newCode(),
+    // the sign-up itself is done: its outcome is the result
+    state: 'done',
+    details: startsAt ? `活动时间：${shanghai(startsAt)}` : null,
+    result: outcome,
+    idem_key: key,
+    created_at: now,
+    updated_at: now,
+    closed_at: now,
+  };
+  const saved = await saveLinkedProxy(ctx, as, row, 'proxy.activity', { residentId: r.id, activityId: input.activityId, signupId: s.id, status: s.status, trackCode: row.track_code });
+  return { ...(await proxyView(ctx, saved)), created: saved.id === row.id };
 }
 
 /** Records the result of a service application (办结) or cancels it. */
@@ -185,6 +264,8 @@ export async function closeProxyService(ctx: AppContext, actor: Actor, id: strin
   if (!p) throw notFound('代办记录不存在');
   assertRowInScope(actor, p.node_path);
   if (p.kind === 'case') throw conflict('事件上报的办理进度以案卷为准');
+  if (p.ref_type === 'svc_application') throw conflict('事项申请的办理进度以受理窗口的审核结果为准');
+  if (p.kind === 'activity') throw conflict('活动报名已完成，如需取消请在活动报名中办理');
   if (p.state !== 'open') throw conflict('该代办事项已办结或已取消');
   const result = requireText(input.result, 'result', 500);
   const now = ctx.clock.now();
@@ -201,7 +282,8 @@ async function residentName(ctx: AppContext, id: string): Promise<string> {
   return r?.name ?? '';
 }
 
-async function proxyView(ctx: AppContext, p: ProxyRow): Promise<ProxyView> {
+/** A proxy record with its state followed in the module that holds the linked case or application. */
+export async function proxyView(ctx: AppContext, p: ProxyRow): Promise<ProxyView> {
   const v = viewProxy(p, await residentName(ctx, p.resident_id));
   if (p.kind === 'case' && p.ref_id) {
     try {
@@ -210,6 +292,16 @@ async function proxyView(ctx: AppContext, p: ProxyRow): Promise<ProxyView> {
       v.state = ['closed', 'rejected', 'merged'].includes(c.state) ? 'done' : 'open';
     } catch {
       /* the case is gone: keep our state */
+    }
+  } else if (p.ref_type === 'svc_application' && p.ref_id) {
+    try {
+      const a = await getApplication(ctx, systemActor(), p.ref_id);
+      v.stateName = a.statusName;
+      v.state = ['approved', 'rejected'].includes(a.status) ? 'done' : a.status === 'withdrawn' ? 'cancelled' : 'open';
+      v.result = a.result;
+      v.closedAt = a.decidedAt;
+    } catch {
+      /* the application is gone: keep our state */
     }
   }
   return v;
@@ -254,13 +346,13 @@ export async function trackProxy(ctx: AppContext, code: string) {
 export async function proxyReceiptPdf(ctx: AppContext, actor: Actor, id: string): Promise<{ pdf: Buffer; fileName: string }> {
   const v = await getProxy(ctx, actor, id);
   const doc = createPdf({ title: `帮代办回执 ${v.trackCode}` });
-  const shanghai = (s: string) => new Date(new Date(s).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
   doc.font('cn-bold').fontSize(20).text('帮代办服务回执', { align: 'center' });
   doc.moveDown(0.5).font('cn').fontSize(10).fillColor('#666').text('OneGrid 一网统管 · 基层治理平台', { align: 'center' }).fillColor('#000');
   doc.moveDown(1.2).fontSize(12);
   const line = (k: string, val: string | null) => doc.font('cn-bold').text(`${k}：`, { continued: true }).font('cn').text(val ?? '—');
   line('查询码', v.trackCode);
-  if (v.refNumber) line('案卷编号', v.refNumber);
+  const refLabel = (v.refType && REF_LABELS[v.refType]) || '编号';
+  if (v.refNumber) line(refLabel, v.refNumber);
   line('办理类型', v.kindName);
   line('办理事项', v.item);
   line('服务对象', v.residentName);
@@ -269,7 +361,7 @@ export async function proxyReceiptPdf(ctx: AppContext, actor: Actor, id: string)
   line('当前状态', v.stateName);
   if (v.details) line('内容', v.details);
   if (v.result) line('办理结果', v.result);
-  doc.moveDown(1).fontSize(10).fillColor('#444').text(`凭查询码 ${v.trackCode}${v.refNumber ? ` 或案卷编号 ${v.refNumber}` : ''} 可在居民端“办事进度”查询。本回执由工作人员代为办理后出具，居民本人签收。`);
+  doc.moveDown(1).fontSize(10).fillColor('#444').text(`凭查询码 ${v.trackCode}${v.refNumber ? ` 或${refLabel} ${v.refNumber}` : ''} 可在居民端“办事进度”查询。本回执由工作人员代为办理后出具，居民本人签收。`);
   doc.moveDown(2).fillColor('#000').text('居民签字：____________        工作人员签字：____________');
   return { pdf: await pdfBuffer(doc), fileName: `receipt-${v.trackCode}.pdf` };
 }

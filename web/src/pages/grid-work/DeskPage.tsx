@@ -6,6 +6,7 @@ import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { newKey } from './offlineQueue';
+import { PhotoPicker, type FileView } from '../cases/common';
 
 interface Hit {
   id: string;
@@ -32,6 +33,22 @@ interface Receipt {
   trackCode: string;
   refNumber: string | null;
   item: string;
+  result: string | null;
+}
+interface Matter {
+  id: string;
+  name: string;
+  online: boolean;
+  documents: Array<{ name: string; required: boolean }>;
+}
+interface Activity {
+  id: string;
+  title: string;
+  startsAt: string;
+  location: string;
+  capacity: number;
+  confirmed: number;
+  status: string;
 }
 
 /** 一门式办事: find a resident at the counter, see everything open for them, and act for them. */
@@ -42,8 +59,11 @@ export default function DeskPage() {
   const [hits, setHits] = useState<Hit[] | null>(null);
   const [id, setId] = useState<string | null>(null);
   const desk = useApi<Desk>(id ? `/grid-work/desk/residents/${id}` : null);
-  const items = useApi<string[]>('/grid-work/proxy/items');
-  const [action, setAction] = useState<'case' | 'service' | null>(null);
+  const matters = useApi<Matter[]>('/services/matters');
+  const activities = useApi<{ items: Activity[] }>('/services/activities', { upcoming: true, pageSize: 100 });
+  const [action, setAction] = useState<'case' | 'service' | 'activity' | null>(null);
+  const [matterId, setMatterId] = useState<string | null>(null);
+  const matter = (matters.data ?? []).find((m) => m.id === matterId) ?? null;
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [form] = Form.useForm();
 
@@ -64,9 +84,12 @@ export default function DeskPage() {
       const r =
         action === 'case'
           ? await api<Receipt>('/grid-work/proxy/cases', { method: 'POST', body: { residentId: d.resident.id, description: v.description, location: d.household?.location, idempotencyKey: newKey('desk') } })
-          : await api<Receipt>('/grid-work/proxy/services', { method: 'POST', body: { residentId: d.resident.id, item: v.item, details: v.details ?? null, idempotencyKey: newKey('desk') } });
+          : action === 'service'
+            ? await api<Receipt>('/grid-work/proxy/services', { method: 'POST', body: { residentId: d.resident.id, matterId: v.matterId, details: v.details ?? null, files: ((v.files ?? []) as FileView[]).map((f) => f.id), idempotencyKey: newKey('desk') } })
+            : await api<Receipt>('/grid-work/proxy/activities', { method: 'POST', body: { residentId: d.resident.id, activityId: v.activityId, idempotencyKey: newKey('desk') } });
       setReceipt(r);
       setAction(null);
+      setMatterId(null);
       form.resetFields();
       desk.reload();
     } catch (err) {
@@ -100,9 +123,9 @@ export default function DeskPage() {
       <Col xs={24} lg={15}>
         {!d && <Card><Empty description={tl({ zh: '请先查找并选择居民', en: 'Find and choose a resident' })} /></Card>}
         {d && (
-          <Card title={d.resident.name} data-testid="desk-resident" extra={<Space><Button onClick={() => setAction('case')}>{tl({ zh: '代为上报事件', en: 'Report for them' })}</Button><Button onClick={() => setAction('service')}>{tl({ zh: '代办事项', en: 'Apply for them' })}</Button></Space>}>
+          <Card title={d.resident.name} data-testid="desk-resident" extra={<Space><Button onClick={() => setAction('case')}>{tl({ zh: '代为上报事件', en: 'Report for them' })}</Button><Button onClick={() => setAction('service')}>{tl({ zh: '代办事项', en: 'Apply for them' })}</Button><Button onClick={() => setAction('activity')}>{tl({ zh: '代为报名活动', en: 'Sign them up' })}</Button></Space>}>
             {receipt && (
-              <Alert type="success" showIcon style={{ marginBottom: 12 }} message={`${tl({ zh: '已受理', en: 'Accepted' })}：${receipt.item} · ${tl({ zh: '查询码', en: 'Code' })} ${receipt.trackCode}${receipt.refNumber ? ` · ${receipt.refNumber}` : ''}`} action={<Button icon={<PrinterOutlined />} href={`/api/grid-work/proxy/${receipt.id}/receipt.pdf`} target="_blank">{tl({ zh: '打印回执', en: 'Print receipt' })}</Button>} />
+              <Alert type="success" showIcon style={{ marginBottom: 12 }} message={`${tl({ zh: '已受理', en: 'Accepted' })}：${receipt.item} · ${tl({ zh: '查询码', en: 'Code' })} ${receipt.trackCode}${receipt.refNumber ? ` · ${receipt.refNumber}` : ''}${receipt.result ? ` · ${receipt.result}` : ''}`} action={<Button icon={<PrinterOutlined />} href={`/api/grid-work/proxy/${receipt.id}/receipt.pdf`} target="_blank">{tl({ zh: '打印回执', en: 'Print receipt' })}</Button>} />
             )}
             <Descriptions size="small" column={2}>
               <Descriptions.Item label={tl({ zh: '手机', en: 'Phone' })}>{d.resident.phone}</Descriptions.Item>
@@ -118,21 +141,36 @@ export default function DeskPage() {
             <List size="small" dataSource={[...d.open.cases.map((c) => ({ k: c.id, text: `${c.number} ${c.description}`, tag: c.stateName })), ...d.open.proxy.map((p) => ({ k: p.id, text: `${p.item}（${p.trackCode}）`, tag: '代办中' })), ...d.open.other.map((o) => ({ k: o.id, text: o.title, tag: o.state }))]} locale={{ emptyText: tl({ zh: '暂无在办事项', en: 'Nothing open' }) }} renderItem={(x) => <List.Item>{x.text} <Tag color="blue">{x.tag}</Tag></List.Item>} data-testid="desk-open" />
           </Card>
         )}
-        <Modal open={action !== null} title={action === 'case' ? tl({ zh: '代为上报事件', en: 'Report for the resident' }) : tl({ zh: '代办事项', en: 'Apply for the resident' })} onOk={submit} onCancel={() => setAction(null)} okText={tl({ zh: '提交', en: 'Submit' })} destroyOnHidden>
+        <Modal open={action !== null} title={action === 'case' ? tl({ zh: '代为上报事件', en: 'Report for the resident' }) : action === 'service' ? tl({ zh: '代办事项', en: 'Apply for the resident' }) : tl({ zh: '代为报名活动', en: 'Sign the resident up' })} onOk={submit} onCancel={() => setAction(null)} okText={tl({ zh: '提交', en: 'Submit' })} destroyOnHidden>
           <Form form={form} layout="vertical">
             {action === 'case' ? (
               <Form.Item name="description" label={tl({ zh: '问题描述', en: 'Description' })} rules={[{ required: true, message: tl({ zh: '请填写问题描述', en: 'Required' }) }]}>
                 <Input.TextArea rows={4} maxLength={2000} />
               </Form.Item>
-            ) : (
+            ) : action === 'service' ? (
               <>
-                <Form.Item name="item" label={tl({ zh: '事项', en: 'Item' })} rules={[{ required: true, message: tl({ zh: '请选择事项', en: 'Required' }) }]}>
-                  <Select options={(items.data ?? []).map((x) => ({ value: x, label: x }))} />
+                <Form.Item name="matterId" label={tl({ zh: '事项（办事指南）', en: 'Matter' })} rules={[{ required: true, message: tl({ zh: '请选择事项', en: 'Required' }) }]}>
+                  <Select showSearch optionFilterProp="label" onChange={(x: string) => setMatterId(x)} options={(matters.data ?? []).filter((m) => m.online).map((m) => ({ value: m.id, label: m.name }))} data-testid="desk-matter" />
+                </Form.Item>
+                {matter && matter.documents.length > 0 && (
+                  <Typography.Paragraph type="secondary">{tl({ zh: '所需材料', en: 'Documents' })}：{matter.documents.map((x) => `${x.name}${x.required ? '' : tl({ zh: '（选交）', en: ' (optional)' })}`).join('、')}</Typography.Paragraph>
+                )}
+                <Form.Item name="files" label={tl({ zh: '材料照片', en: 'Document photos' })}>
+                  <PhotoPicker testId="desk-files" />
                 </Form.Item>
                 <Form.Item name="details" label={tl({ zh: '说明', en: 'Details' })}>
                   <Input.TextArea rows={3} maxLength={2000} />
                 </Form.Item>
               </>
+            ) : (
+              <Form.Item name="activityId" label={tl({ zh: '活动', en: 'Activity' })} rules={[{ required: true, message: tl({ zh: '请选择活动', en: 'Required' }) }]}>
+                <Select
+                  showSearch
+                  optionFilterProp="label"
+                  options={(activities.data?.items ?? []).filter((a) => a.status === 'open').map((a) => ({ value: a.id, label: `${a.title} · ${new Date(a.startsAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }).slice(0, -3)} · ${a.location}（${a.confirmed}/${a.capacity}）` }))}
+                  data-testid="desk-activity"
+                />
+              </Form.Item>
             )}
           </Form>
         </Modal>
