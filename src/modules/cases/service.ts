@@ -13,7 +13,7 @@ import { maskName, maskPhone } from '../../platform/crypto.js';
 import { loadCalendar, localDate } from '../../platform/calendar/index.js';
 import { notifyUsers } from '../../platform/notify/index.js';
 import { attachFiles, fileViews, MAX_PHOTOS, type FileView } from '../../platform/files/index.js';
-import { adviseIntake, captureCaseCorrection, categoryByCode, routeCase, type Category, type IntakeAdvice } from '../dispatch/index.js';
+import { adviseIntake, captureCaseCorrection, categoryByCode, listCategories, routeCase, type Category, type IntakeAdvice } from '../dispatch/index.js';
 import { listDepartments, listNodes, locatePoint, nodeBriefs, nodePathOf, type DepartmentView, type NodeView } from '../org/index.js';
 import { caseRepo, type CaseEventRow, type CaseFilter, type CaseRow, type CaseScope, type CaseState, type Channel, type NewCaseEvent, type Priority } from './repository.js';
 import { ACTION_NAMES, actorMay, allowedActions, FINAL_STATES, HANDLING_STATES, QUEUE_STATES, STATE_NAMES, type Action, type CaseFacts } from './policy.js';
@@ -627,13 +627,22 @@ class Step {
 }
 
 /**
- * Runs one step in one transaction: loads and locks the case, checks that the caller may see it
+ * A caller's open transaction (and its after-commit hooks): a step given one runs inside it instead of
+ * its own, so the caller can commit its own rows atomically with the step (e.g. an exchange link).
+ */
+export interface CaseTx {
+  trx: Tx;
+  after: AfterCommit;
+}
+
+/**
+ * Runs one step in one transaction (its own, or the caller's `tx`): loads and locks the case, checks that the caller may see it
  * (404), may take the action at all (403), that the case admits it now (409 with the allowed
  * actions) and that the caller saw the current version (409), applies the step, writes the timeline,
  * notifications and the audit row, and publishes events after commit.
  */
-async function runStep(ctx: AppContext, actor: Actor, id: string, action: Action, version: number | undefined, fn: (s: Step) => Promise<void>): Promise<void> {
-  await withTx(ctx, async (trx, after) => {
+async function runStep(ctx: AppContext, actor: Actor, id: string, action: Action, version: number | undefined, fn: (s: Step) => Promise<void>, tx?: CaseTx): Promise<void> {
+  const body = async (trx: Tx, after: AfterCommit): Promise<void> => {
     const c = await caseRepo.byId(trx, id, true);
     if (!c || !(await canSeeCase(trx, actor, c))) throw notFound('案卷不存在或无权查看');
     const now = ctx.clock.now();
@@ -664,7 +673,9 @@ async function runStep(ctx: AppContext, actor: Actor, id: string, action: Action
       after: { state: after2.state, version: Object.keys(step.patch).length ? c.version + 1 : c.version, events: step.events.map((e) => e.action), note: step.events[0]?.note ?? null },
     });
     for (const p of step.published) publish(ctx, after, p.type, after2, p.data, p.path);
-  });
+  };
+  if (tx) await body(tx.trx, tx.after);
+  else await withTx(ctx, body);
 }
 
 /**
@@ -862,11 +873,15 @@ export async function verifyCase(ctx: AppContext, actor: Actor, caseId: string, 
 }
 
 /** Reopen (重新办理) by the reporter within 7 days of closure if not satisfied; counts against the department. */
-export async function reopenCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; reason: string }): Promise<CaseView> {
+export async function reopenCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; reason: string }): Promise<CaseView>;
+/** Within the caller's transaction (no view is read: the caller reads it after commit). */
+export async function reopenCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; reason: string }, tx: CaseTx): Promise<void>;
+export async function reopenCase(ctx: AppContext, actor: Actor, id: string, input: { version: number; reason: string }, tx?: CaseTx): Promise<CaseView | void> {
   const reason = requireText(input.reason, 'reason', '重新办理的理由');
-  const pre = await caseRepo.byId(ctx.db, id);
-  const cat = pre?.category_code ? await categoryByCode(ctx, pre.category_code) : null;
-  const cal = await loadCalendar(ctx);
+  const db = tx?.trx ?? ctx.db;
+  const pre = await caseRepo.byId(db, id);
+  const cat = pre?.category_code ? (tx ? ((await listCategories(ctx, db)).find((x) => x.code === pre.category_code) ?? null) : await categoryByCode(ctx, pre.category_code)) : null;
+  const cal = await loadCalendar(ctx, db);
   await runStep(ctx, actor, id, 'reopen', input.version, async (s) => {
     const mode = clockModeFor(cat, s.c.priority);
     const limitMinutes = (cat?.limitHours ?? (s.c.limit_minutes ?? 4320) / 60) * 60;
@@ -898,7 +913,8 @@ export async function reopenCase(ctx: AppContext, actor: Actor, id: string, inpu
     s.notify(deptRecipients(s, s.c.department_id), 'case.reopened', `案卷 ${s.c.number} 被申请重新办理`, reason);
     s.notify(usersCovering(ctx, s.trx, ['supervisor'], s.c.node_path), 'case.reopened', `案卷 ${s.c.number} 重新办理`, reason);
     s.publish('reopened', { reason });
-  });
+  }, tx);
+  if (tx) return;
   return viewAfterStep(ctx, actor, id);
 }
 
@@ -985,14 +1001,18 @@ export async function resumeCase(ctx: AppContext, actor: Actor, id: string, inpu
   return viewAfterStep(ctx, actor, id);
 }
 
-export async function urgeCase(ctx: AppContext, actor: Actor, id: string, input: { version?: number; note: string }): Promise<CaseView> {
+export async function urgeCase(ctx: AppContext, actor: Actor, id: string, input: { version?: number; note: string }): Promise<CaseView>;
+/** Within the caller's transaction (no view is read: the caller reads it after commit). */
+export async function urgeCase(ctx: AppContext, actor: Actor, id: string, input: { version?: number; note: string }, tx: CaseTx): Promise<void>;
+export async function urgeCase(ctx: AppContext, actor: Actor, id: string, input: { version?: number; note: string }, tx?: CaseTx): Promise<CaseView | void> {
   const note = requireText(input.note, 'note', '督办意见');
   await runStep(ctx, actor, id, 'urge', input.version, async (s) => {
     s.set({ urge_count: s.c.urge_count + 1 });
     s.event({ action: 'urged', note, departmentId: s.c.department_id });
     s.notify(deptRecipients(s, s.c.department_id), 'case.urged', `案卷 ${s.c.number} 被督办`, note);
     s.publish('urged', { note });
-  });
+  }, tx);
+  if (tx) return;
   return viewAfterStep(ctx, actor, id);
 }
 
@@ -1080,11 +1100,23 @@ export async function mergeCase(ctx: AppContext, actor: Actor, id: string, input
 }
 
 /** A timeline entry without a state change (e.g. further sensor readings). */
-export async function appendCaseNote(ctx: AppContext, actor: Actor, caseId: string, note: string, data?: Record<string, unknown>): Promise<CaseView> {
+export async function appendCaseNote(ctx: AppContext, actor: Actor, caseId: string, note: string, data?: Record<string, unknown>): Promise<CaseView>;
+/** Within the caller's transaction (no view is read: the caller reads it after commit). */
+export async function appendCaseNote(ctx: AppContext, actor: Actor, caseId: string, note: string, data: Record<string, unknown> | undefined, tx: CaseTx): Promise<void>;
+export async function appendCaseNote(ctx: AppContext, actor: Actor, caseId: string, note: string, data?: Record<string, unknown>, tx?: CaseTx): Promise<CaseView | void> {
   const text = requireText(note, 'note', '备注');
-  await runStep(ctx, actor, caseId, 'note', undefined, async (s) => {
-    s.event({ action: 'note', note: text, data: data ?? {} });
-  });
+  await runStep(
+    ctx,
+    actor,
+    caseId,
+    'note',
+    undefined,
+    async (s) => {
+      s.event({ action: 'note', note: text, data: data ?? {} });
+    },
+    tx,
+  );
+  if (tx) return;
   return viewAfterStep(ctx, actor, caseId);
 }
 

@@ -6,7 +6,7 @@ vi.mock('../dispatch/index.js', async (orig) => {
 });
 
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
-import { pointIn, QIAOTOU_G01, QIAOTOU_G02, reportAs, step, Users } from '../cases/testing.js';
+import { advisorStub, pointIn, QIAOTOU_G01, QIAOTOU_G02, reportAs, step, Users } from '../cases/testing.js';
 
 describe('data exchange with a higher-level platform', () => {
   let t: TestApp;
@@ -52,5 +52,42 @@ describe('data exchange with a higher-level platform', () => {
     const bad = await t.req('POST', '/api/exchange/import', { cookie: admin, body: { format: 'x', system: 'city12345', items: [] } });
     expect(bad.statusCode).toBe(400);
     expect((await t.req('POST', '/api/exchange/import', { cookie: gw, body: doc })).statusCode).toBe(403);
+  });
+
+  it('the same decision imported twice concurrently applies once; a failed decision leaves no link', async () => {
+    const admin = await users.as('admin');
+    const pt = pointIn(QIAOTOU_G02, 0.3, 0.3);
+    const down = { format: 'onegrid.exchange/v1', system: 'yiwangtongguan', items: [{ type: 'case', externalId: 'Y-0001', description: '市民来电：路灯不亮', serviceCode: 'UF06', lat: pt.lat, long: pt.lng }] };
+    // dispatched at intake, so it can be urged
+    advisorStub.auto = true;
+    const imported = await t.req('POST', '/api/exchange/import', { cookie: admin, body: down }).finally(() => {
+      advisorStub.auto = false;
+    });
+    const number = (imported.json() as { results: Array<{ caseNumber: string }> }).results[0]!.caseNumber;
+    const row = await t.og.ctx.db.selectFrom('cases').select(['id', 'urge_count', 'state']).where('number', '=', number).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ urge_count: 0, state: 'dispatched' });
+
+    const urge = { format: 'onegrid.exchange/v1', system: 'yiwangtongguan', items: [{ type: 'decision', externalId: 'U-7', caseNumber: number, decision: 'urge', note: '请加快处置' }] };
+    const [a, b] = await Promise.all([t.req('POST', '/api/exchange/import', { cookie: admin, body: urge }), t.req('POST', '/api/exchange/import', { cookie: admin, body: urge })]);
+    expect(a.statusCode).toBe(200);
+    expect(b.statusCode).toBe(200);
+    const results = [a, b].map((r) => (r.json() as { results: Array<{ result: string; caseNumber: string }> }).results[0]!);
+    expect(results.map((r) => r.result).sort()).toEqual(['applied', 'unchanged']);
+    expect(results.every((r) => r.caseNumber === number)).toBe(true);
+    const after = await t.og.ctx.db.selectFrom('cases').select('urge_count').where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(after.urge_count).toBe(1);
+    const urged = await t.og.ctx.db.selectFrom('case_events').select('note').where('case_id', '=', row.id).where('action', '=', 'urged').execute();
+    expect(urged).toHaveLength(1);
+    expect(urged[0]!.note).toContain('请加快处置');
+    const links = await t.og.ctx.db.selectFrom('exchange_links').select('case_id').where('system', '=', 'yiwangtongguan').where('external_id', '=', 'decision:U-7').execute();
+    expect(links).toEqual([{ case_id: row.id }]);
+
+    // reopening a case that is not closed fails: the decision and its link roll back together
+    const reopen = { format: 'onegrid.exchange/v1', system: 'yiwangtongguan', items: [{ type: 'decision', externalId: 'R-1', caseNumber: number, decision: 'reopen', note: '群众不满意' }] };
+    const r = (await t.req('POST', '/api/exchange/import', { cookie: admin, body: reopen })).json() as { results: Array<{ result: string; message?: string }> };
+    expect(r.results[0]!.result).toBe('error');
+    expect(r.results[0]!.message).toBeTruthy();
+    expect(await t.og.ctx.db.selectFrom('exchange_links').select('case_id').where('external_id', '=', 'decision:R-1').execute()).toEqual([]);
+    expect((await t.og.ctx.db.selectFrom('case_events').select('id').where('case_id', '=', row.id).where('action', '=', 'reopened').execute()).length).toBe(0);
   });
 });

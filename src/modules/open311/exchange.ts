@@ -104,24 +104,32 @@ async function importOne(ctx: AppContext, actor: Actor, system: string, it: Impo
     const v = await getCase(ctx, actor, done.case_id);
     return { externalId: it.externalId, result: 'unchanged', caseNumber: v.number };
   }
-  let view: CaseView;
-  let kind: 'case_in' | 'decision';
   if (it.type === 'case') {
     if (!it.description || it.lat === undefined || it.long === undefined) throw invalid('下发案卷须包含 description、lat、long');
-    view = await reportCase(ctx, actor, { channel: 'hotline', description: it.description, location: { lng: it.long, lat: it.lat }, address: it.address ?? null, categoryCode: it.serviceCode ?? null, source: { type: `exchange:${system}`, key: it.externalId } });
-    kind = 'case_in';
-  } else {
-    if (!it.caseNumber || !it.decision) throw invalid('上级决定须包含 caseNumber 与 decision');
-    const id = await caseIdByNumber(ctx, actor, it.caseNumber);
-    const note = `上级平台（${system}）：${it.note ?? ''}`.trim();
-    const cur = await getCase(ctx, actor, id);
-    if (it.decision === 'instruct') view = await appendCaseNote(ctx, actor, id, note, { system, externalId: it.externalId });
-    else if (it.decision === 'urge') view = await urgeCase(ctx, actor, id, { note });
-    else view = await reopenCase(ctx, actor, id, { version: cur.version, reason: note });
-    kind = 'decision';
+    // reportCase answers the open case already reported from this source, so a re-import after a
+    // crash between the case and its link finds the same case instead of reporting it twice
+    const view = await reportCase(ctx, actor, { channel: 'hotline', description: it.description, location: { lng: it.long, lat: it.lat }, address: it.address ?? null, categoryCode: it.serviceCode ?? null, source: { type: `exchange:${system}`, key: it.externalId } });
+    const fresh = await withTx(ctx, (trx) => open311Repo.insertLink(trx, { system, external_id: key, kind: 'case_in', case_id: view.id, result: JSON.stringify({ number: view.number }), created_at: ctx.clock.now() }));
+    return { externalId: it.externalId, result: fresh ? 'created' : 'unchanged', caseNumber: view.number };
   }
-  const fresh = await withTx(ctx, (trx) => open311Repo.insertLink(trx, { system, external_id: key, kind, case_id: view.id, result: JSON.stringify({ number: view.number }), created_at: ctx.clock.now() }));
-  return { externalId: it.externalId, result: fresh ? (it.type === 'case' ? 'created' : 'applied') : 'unchanged', caseNumber: view.number };
+  if (!it.caseNumber || !it.decision) throw invalid('上级决定须包含 caseNumber 与 decision');
+  const id = await caseIdByNumber(ctx, actor, it.caseNumber);
+  const note = `上级平台（${system}）：${it.note ?? ''}`.trim();
+  const cur = await getCase(ctx, actor, id);
+  const decision = it.decision;
+  // The link and the decision commit together: the link is inserted first, so a concurrent import
+  // of the same external id waits on its row and then finds it taken (nothing applied twice), and a
+  // decision that fails rolls its link back (a later retry may apply it).
+  const fresh = await withTx(ctx, async (trx, after) => {
+    const claimed = await open311Repo.insertLink(trx, { system, external_id: key, kind: 'decision', case_id: id, result: JSON.stringify({ number: cur.number, decision }), created_at: ctx.clock.now() });
+    if (!claimed) return false;
+    const tx = { trx, after };
+    if (decision === 'instruct') await appendCaseNote(ctx, actor, id, note, { system, externalId: it.externalId }, tx);
+    else if (decision === 'urge') await urgeCase(ctx, actor, id, { note }, tx);
+    else await reopenCase(ctx, actor, id, { version: cur.version, reason: note }, tx);
+    return true;
+  });
+  return { externalId: it.externalId, result: fresh ? 'applied' : 'unchanged', caseNumber: cur.number };
 }
 
 /** Imports cases sent down and decisions on forwarded cases; each external id takes effect once. */

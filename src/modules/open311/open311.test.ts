@@ -181,6 +181,24 @@ describe('Open311 GeoReport v2', () => {
     expect(badKey.statusCode).toBe(403);
     const noScope = await t.req('POST', `${B}/requests.json`, form({ api_key: noScopeKey, service_code: 'UF01', lat: String(pt.lat), long: String(pt.lng), description: '井盖破损' }));
     expect(noScope.statusCode).toBe(403);
+    // a signed-in session is no api_key: the spec requires the key for POST, whatever the cookie's roles
+    const disp = await users.as('dispatcher');
+    const fields = { service_code: 'UF01', lat: String(pt.lat), long: String(pt.lng), description: '井盖破损' };
+    const byCookie = await t.req('POST', `${B}/requests.json`, { cookie: disp, ...form(fields) });
+    expect(byCookie.statusCode).toBe(403);
+    valid('errors', byCookie.json());
+    expect((byCookie.json() as Array<{ code: number; description: string }>)[0]).toMatchObject({ code: 403, description: expect.stringContaining('api_key') });
+    const byCookieX = await t.req('POST', `${B}/requests.xml`, { cookie: disp, ...form(fields) });
+    expect(byCookieX.statusCode).toBe(403);
+    expect((parseXml(byCookieX.body).errors as { error: Array<{ code: number }> }).error[0]!.code).toBe(403);
+    const f = form(fields);
+    const badBearer = await t.req('POST', `${B}/requests.json`, { body: f.body, headers: { ...f.headers, authorization: 'Bearer og_deadbeef_nope' } });
+    expect(badBearer.statusCode).toBe(403);
+    valid('errors', badBearer.json());
+    const noScopeBearer = await t.req('POST', `${B}/requests.json`, { body: f.body, headers: { ...f.headers, authorization: `Bearer ${noScopeKey}` } });
+    expect(noScopeBearer.statusCode).toBe(403);
+    // GET stays public (no key, no cookie)
+    expect((await t.req('GET', `${B}/requests.json`)).statusCode).toBe(200);
     const noLoc = await t.req('POST', `${B}/requests.xml`, form({ api_key: apiKey, service_code: 'UF01', description: '井盖破损' }));
     expect(noLoc.statusCode).toBe(400);
     expect((parseXml(noLoc.body).errors as { error: unknown[] }).error).toHaveLength(1);
@@ -262,7 +280,9 @@ describe('Open311 GeoReport v2', () => {
       expect((j.json() as Array<{ status: string; agency_responsible: string | null }>)[0]!.agency_responsible).toBeTruthy();
 
       const community = await t.og.ctx.db.selectFrom('org_nodes').select(['name']).where('code', '=', '430103007001').executeTakeFirstOrThrow();
-      const a = await t.req('POST', `${B}/requests.json`, form({ api_key: apiKey, service_code: 'UF02', address_string: `${community.name}小区门口`, description: '排水井盖破损' }));
+      // the key may also come as `Authorization: Bearer` instead of the api_key field
+      const fa = form({ service_code: 'UF02', address_string: `${community.name}小区门口`, description: '排水井盖破损' });
+      const a = await t.req('POST', `${B}/requests.json`, { body: fa.body, headers: { ...fa.headers, authorization: `Bearer ${apiKey}` } });
       expect(a.statusCode).toBe(201);
       const posted = a.json() as Array<{ service_request_id?: string; token?: string }>;
       valid('postResponse', posted);
@@ -324,5 +344,70 @@ describe('Open311 GeoReport v2', () => {
     expect(closedIds).toEqual(expect.arrayContaining([a.number, b.number]));
     const open = (await t.req('GET', `${B}/requests.json?status=open`)).json() as Array<{ service_request_id: string }>;
     expect(open.map((x) => x.service_request_id)).not.toContain(a.number);
+  });
+  it('services ask per-category attributes with datatypes and value lists; answers are validated and kept with the case', async () => {
+    type Attr = { code: string; datatype: string; required: boolean; order: number; values?: Array<{ key: string; name: string }> };
+    const def = async (code: string) => {
+      const r = await t.req('GET', `${B}/services/${code}.json`);
+      expect(r.statusCode).toBe(200);
+      valid('serviceDefinition', r.json());
+      return (r.json() as { attributes: Attr[] }).attributes;
+    };
+    const manhole = await def('UF02');
+    expect(manhole.map((a) => a.code)).toEqual(['hazard', 'cover_type', 'cover_state']);
+    expect(manhole.map((a) => a.order)).toEqual([1, 2, 3]);
+    expect(manhole[1]).toMatchObject({ datatype: 'singlevaluelist', required: false });
+    expect(manhole[1]!.values!.map((v) => v.key)).toEqual(expect.arrayContaining(['water', 'sewage', 'gas']));
+    const noise = await def('NS02');
+    expect(noise.map((a) => a.code)).toEqual(['hazard', 'time_of_day', 'recurring']);
+    expect(noise[1]).toMatchObject({ datatype: 'multivaluelist' });
+    expect(noise[1]!.values).toHaveLength(4);
+    const fire = await def('EM04');
+    expect(fire.find((a) => a.code === 'casualties')).toMatchObject({ required: true, datatype: 'singlevaluelist' });
+    // free-form attributes carry no value list, in JSON and XML
+    const parking = await def('RT04');
+    expect(parking.find((a) => a.code === 'plate_number')).toMatchObject({ datatype: 'string' });
+    expect(parking.find((a) => a.code === 'plate_number')!.values).toBeUndefined();
+    const px = (parseXml((await t.req('GET', `${B}/services/RT04.xml`)).body).service_definition as { attributes: { attribute: Array<{ code: string; datatype: string; values?: unknown }> } }).attributes.attribute;
+    expect(px.map((a) => a.code)).toEqual(parking.map((a) => a.code));
+    expect(px.find((a) => a.code === 'plate_number')!.values).toBeUndefined();
+    expect(px.find((a) => a.code === 'hazard')!.values).toBeTruthy();
+
+    const before = Number((await t.og.ctx.db.selectFrom('cases').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const post = (pairs: Array<[string, string]>) => t.req('POST', `${B}/requests.json`, { body: new URLSearchParams([['api_key', apiKey], ['lat', String(pt.lat)], ['long', String(pt.lng)], ...pairs]).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const bad: Array<Array<[string, string]>> = [
+      [['service_code', 'UF02'], ['description', '井盖破损'], ['attribute[cover_type]', 'wood']],
+      [['service_code', 'UF02'], ['description', '井盖破损'], ['attribute[time_of_day]', 'night']],
+      [['service_code', 'UF02'], ['description', '井盖破损'], ['attribute[cover_type]', 'gas'], ['attribute[cover_type]', 'water']],
+      [['service_code', 'EM04'], ['description', '楼道起火冒烟']],
+      [['service_code', 'GR01'], ['description', '树木倒伏'], ['attribute[tree_count]', 'many']],
+      [['service_code', 'PS01'], ['description', '路口有人打架'], ['attribute[occurred_at]', '昨天晚上']],
+    ];
+    for (const pairs of bad) {
+      const r = await post(pairs);
+      expect(r.statusCode, JSON.stringify(pairs)).toBe(400);
+      valid('errors', r.json());
+    }
+    const after400 = Number((await t.og.ctx.db.selectFrom('cases').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(after400).toBe(before);
+
+    advisorStub.auto = false;
+    const ok = await post([
+      ['service_code', 'NS02'],
+      ['description', '楼上住户深夜装修'],
+      ['attribute[time_of_day][]', 'evening'],
+      ['attribute[time_of_day][]', 'night'],
+      ['attribute[recurring]', 'yes'],
+      ['media_url', 'https://example.org/noise.mp4'],
+    ]);
+    expect(ok.statusCode).toBe(201);
+    valid('postResponse', ok.json());
+    const row = await t.og.ctx.db.selectFrom('cases').select(['number', 'description', 'category_code']).where('description', 'like', '楼上住户深夜装修%').executeTakeFirstOrThrow();
+    expect(row.category_code).toBe('NS02');
+    expect(row.description).toContain('噪声时段：晚间（18–22 时）、夜间（22–6 时）');
+    expect(row.description).toContain('是否反复出现：是');
+    const shown = ((await t.req('GET', `${B}/requests/${row.number}.json`)).json() as Array<{ description: string; media_url: string | null }>)[0]!;
+    expect(shown.description).toBe('楼上住户深夜装修');
+    expect(shown.media_url).toBe('https://example.org/noise.mp4');
   });
 });

@@ -6,6 +6,7 @@ import { toXml, type XmlValue } from './xml.js';
 import * as svc from './service.js';
 import { EXCHANGE_SYSTEM_RE, exportCases, importExchange } from './exchange.js';
 import { actorOf } from '../../platform/http/app.js';
+import type { Actor } from '../../platform/auth/actor.js';
 
 type Fmt = 'json' | 'xml';
 const FORMATS: Fmt[] = ['json', 'xml'];
@@ -100,10 +101,14 @@ export async function open311Routes(app: FastifyInstance, ctx: AppContext): Prom
 
         o.post(`/requests.${fmt}`, { config, schema: { tags, summary: '提交诉求（表单编码，须 api_key）', body: PostBody } }, async (req, reply) => {
           const form = (req.body ?? {}) as svc.Form;
-          let actor = req.actor ?? null;
-          const key = typeof form.api_key === 'string' ? form.api_key : undefined;
+          // The spec requires api_key: a session cookie is not enough. The key comes as the form field
+          // or as `Authorization: Bearer` (resolved by the platform into an actor that carries its key id).
+          const key = typeof form.api_key === 'string' && form.api_key.trim() !== '' ? form.api_key.trim() : undefined;
+          const bearer = req.headers.authorization?.startsWith('Bearer ') ?? false;
+          let actor: Actor | null = null;
           if (key) actor = await actorFromApiKey(ctx, key, req.id);
-          if (!actor) throw new svc.Open311Error(403, key ? 'api_key 无效或已吊销' : '缺少 api_key');
+          else if (req.actor?.apiKeyId) actor = req.actor;
+          if (!actor) throw new svc.Open311Error(403, key || bearer ? 'api_key 无效或已吊销' : '缺少 api_key（须使用具有 open311.submit 权限的 API 密钥）');
           const r = await svc.submitRequest(ctx, actor, form);
           return sendList(reply, fmt, 'requests', [r], 201);
         });
@@ -112,7 +117,7 @@ export async function open311Routes(app: FastifyInstance, ctx: AppContext): Prom
       o.get('/services/:file', { config, schema: { tags, summary: '服务定义（属性与取值）', params: FileParams } }, async (req, reply) => {
         const { id, fmt } = splitFile((req.params as { file: string }).file);
         const def = await svc.serviceDefinition(ctx, id);
-        return send(reply, fmt, 200, def, () => toXml('service_definition', { service_code: def.service_code, attributes: { attribute: def.attributes.map((a) => ({ ...a, values: { value: a.values } })) } }));
+        return send(reply, fmt, 200, def, () => toXml('service_definition', { service_code: def.service_code, attributes: { attribute: def.attributes.map((a) => ({ ...a, values: a.values ? { value: a.values } : undefined })) } }));
       });
 
       o.get('/tokens/:file', { config, schema: { tags, summary: '令牌换取诉求编号', params: FileParams } }, async (req, reply) => {

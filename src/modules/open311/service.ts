@@ -8,6 +8,7 @@ import { listCategories, categoryByCode, type Category } from '../dispatch/index
 import { reportCase, getCase, listCases, type CaseView, type CaseState } from '../cases/index.js';
 import { nodeBriefs } from '../org/index.js';
 import { open311Repo } from './repository.js';
+import { attributesLine, attributesOf, readAttributes } from './attributes.js';
 
 /** An error in the Open311 shape: an array of {code, description}, with the HTTP status as code. */
 export class Open311Error extends Error {
@@ -34,21 +35,6 @@ export function toOpen311Error(err: unknown): Open311Error | null {
 
 // ---------------------------------------------------------------- services
 
-/** The extra question every service asks (it raises the case's priority). */
-export const HAZARD_ATTRIBUTE = {
-  variable: true,
-  code: 'hazard',
-  datatype: 'singlevaluelist',
-  required: false,
-  datatype_description: '现场是否存在安全隐患（是则按高优先级处理）',
-  order: 1,
-  description: '是否存在安全隐患',
-  values: [
-    { key: 'yes', name: '是' },
-    { key: 'no', name: '否' },
-  ],
-};
-
 export interface Open311Service {
   service_code: string;
   service_name: string;
@@ -70,7 +56,7 @@ export async function listServices(ctx: AppContext): Promise<Open311Service[]> {
 export async function serviceDefinition(ctx: AppContext, code: string) {
   const c = await categoryByCode(ctx, code);
   if (!c || !c.active) throw new Open311Error(404, `服务 ${code} 不存在`);
-  return { service_code: c.code, attributes: [HAZARD_ATTRIBUTE] };
+  return { service_code: c.code, attributes: attributesOf(c) };
 }
 
 // ---------------------------------------------------------------- requests
@@ -92,6 +78,8 @@ const EXTENDED: Record<CaseState, { status: 'open' | 'closed'; extended: string 
 export const EXTENDED_STATUSES = [...new Set(Object.values(EXTENDED).map((e) => e.extended))];
 
 const MEDIA_MARK = '\n图片链接：';
+/** The answers to the service's attributes, kept as one line of the case description (before the media line). */
+const ATTR_MARK = '\n补充信息：';
 const PUBLIC_NOTE_ACTIONS = ['rejected', 'resolved', 'closed', 'reopened'];
 
 export interface Open311Request {
@@ -118,7 +106,9 @@ export interface Open311Request {
 export function presentRequest(v: CaseView): Open311Request {
   const m = EXTENDED[v.state];
   const cut = v.description.indexOf(MEDIA_MARK);
-  const description = cut >= 0 ? v.description.slice(0, cut) : v.description;
+  const attrCut = v.description.indexOf(ATTR_MARK);
+  const ends = [cut, attrCut].filter((i) => i >= 0);
+  const description = ends.length ? v.description.slice(0, Math.min(...ends)) : v.description;
   const media = cut >= 0 ? v.description.slice(cut + MEDIA_MARK.length).trim() : null;
   const times = [v.reportedAt, v.filedAt, v.dispatchedAt, v.acceptedAt, v.resolvedAt, v.closedAt, ...(v.timeline ?? []).map((e) => e.at)].filter((x): x is string => !!x).sort();
   const notes = (v.timeline ?? []).filter((e) => PUBLIC_NOTE_ACTIONS.includes(e.action) && e.note);
@@ -198,13 +188,18 @@ export async function submitRequest(ctx: AppContext, actor: Actor, f: Form): Pro
     }
     if (!ok) throw new Open311Error(400, 'media_url 须为 http(s) 地址');
   }
-  const hazard = one(f, 'attribute[hazard]');
-  if (hazard !== undefined && !HAZARD_ATTRIBUTE.values.some((v) => v.key === hazard)) throw new Open311Error(400, 'attribute[hazard] 须为 yes 或 no');
+  const attrs = attributesOf(cat);
+  const answers = readAttributes(attrs, f);
+  if (typeof answers === 'string') throw new Open311Error(400, answers);
+  const hazard = answers.find((a) => a.code === 'hazard')?.keys[0];
+  const attrLine = answers.length ? `${ATTR_MARK}${attributesLine(attrs, answers)}` : '';
+  const fullDescription = `${description}${attrLine}${media ? `${MEDIA_MARK}${media}` : ''}`;
+  if (fullDescription.length > 2000) throw new Open311Error(400, 'description 与属性、media_url 合计不能超过 2000 字');
   const phone = one(f, 'phone');
   const name = [one(f, 'last_name'), one(f, 'first_name')].filter(Boolean).join('') || null;
   const view = await reportCase(ctx, actor, {
     channel: 'api',
-    description: media ? `${description}${MEDIA_MARK}${media}` : description,
+    description: fullDescription,
     location,
     address: address ?? null,
     categoryCode: cat.code,
@@ -244,6 +239,9 @@ export async function getRequest(ctx: AppContext, id: string): Promise<Open311Re
 
 const DAY = 86_400_000;
 export const MAX_RANGE_DAYS = 90;
+/** GET requests answers at most this many rows (newest first), read from cases REQUESTS_PAGE at a time. */
+export const MAX_REQUESTS = 1000;
+const REQUESTS_PAGE = 200;
 
 export async function listRequests(ctx: AppContext, q: { service_request_id?: string; service_code?: string; start_date?: string; end_date?: string; status?: string }): Promise<Open311Request[]> {
   if (q.service_request_id) {
@@ -272,11 +270,19 @@ export async function listRequests(ctx: AppContext, q: { service_request_id?: st
   const statuses = q.status ? q.status.split(',').map((s) => s.trim().toLowerCase()) : [];
   if (statuses.some((s) => s !== 'open' && s !== 'closed')) throw new Open311Error(400, 'status 须为 open 或 closed');
   const states = statuses.length ? (Object.keys(EXTENDED) as CaseState[]).filter((s) => statuses.includes(EXTENDED[s].status)) : undefined;
-  const codes = q.service_code ? q.service_code.split(',').map((s) => s.trim()).filter(Boolean) : [undefined];
+  const codes = q.service_code ? [...new Set(q.service_code.split(',').map((s) => s.trim()).filter(Boolean))] : [undefined];
+  if (codes.length > 100) throw new Open311Error(400, 'service_code 一次最多 100 个');
   const out: Open311Request[] = [];
   for (const code of codes) {
-    const page = await listCases(ctx, systemActor(), { state: states, category: code, from: start.toISOString(), to: new Date(end.getTime() + 1).toISOString(), page: 1, pageSize: 200 });
-    out.push(...page.items.map(presentRequest));
+    // newest first, page by page, until MAX_REQUESTS rows of this service or the last page
+    let taken = 0;
+    for (let page = 1; taken < MAX_REQUESTS; page++) {
+      const p = await listCases(ctx, systemActor(), { state: states, category: code, from: start.toISOString(), to: new Date(end.getTime() + 1).toISOString(), page, pageSize: REQUESTS_PAGE });
+      const items = p.items.slice(0, MAX_REQUESTS - taken);
+      out.push(...items.map(presentRequest));
+      taken += items.length;
+      if (p.items.length < REQUESTS_PAGE) break;
+    }
   }
-  return out.sort((a, b) => b.requested_datetime.localeCompare(a.requested_datetime)).slice(0, 1000);
+  return out.sort((a, b) => b.requested_datetime.localeCompare(a.requested_datetime) || b.service_request_id.localeCompare(a.service_request_id)).slice(0, MAX_REQUESTS);
 }
