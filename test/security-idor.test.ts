@@ -64,6 +64,7 @@ const NOT_YET_COVERED: Record<string, string> = {
   '/api/deliberation/resolutions/:id': 'no demo resolutions',
   '/api/deliberation/annotations/:id': 'no demo annotations',
   '/api/iot/alarms/:id': 'no demo alarms',
+  '/api/care/orders/:id': 'no demo canteen orders (status flow tested in care/services.test.ts, scope by the order\'s node)',
   '/api/iot/devices/:id': 'no demo device in qiaotou grids; iot.read/write are street and department roles',
   '/api/mediation/agreements/:id': 'needs a dispute mediated to agreement',
   '/api/mediation/followups/:id': 'needs an agreement',

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
@@ -320,6 +322,84 @@ describe('care', () => {
     expect(added).toHaveLength(1);
     expect(added[0]).toMatchObject({ entity_id: a.id, fields: ['health_readings'] });
     expect((await logsOfGw()).some((l) => l.entity_id === b.id)).toBe(false);
+  });
+
+  it('a fall reaches a family contact without an account through the external channel (phone masked in logs and views)', async () => {
+    const p = await newPerson();
+    // An SMS gateway behind the webhook channel, and the console channel (server log).
+    const received: Array<{ message: { kind: string; title: string; userId: string; to?: { phone: string; name: string }; data: Record<string, unknown> } }> = [];
+    const server: Server = createServer((req, res) => {
+      let b = '';
+      req.on('data', (c) => (b += c));
+      req.on('end', () => {
+        received.push(JSON.parse(b));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`;
+    const ctx = t.og.ctx;
+    const log = ctx.log;
+    const logged: unknown[] = [];
+    try {
+      expect((await t.req('PUT', '/api/notify/channels', { cookie: admin, body: { name: 'sms-gateway', driver: 'webhook', config: { url }, kinds: ['care.alert'] } })).statusCode).toBe(200);
+      expect((await t.req('PUT', '/api/notify/channels', { cookie: admin, body: { name: 'server-log', driver: 'console', config: {}, kinds: ['care.alert'] } })).statusCode).toBe(200);
+      // A daughter with only a phone, and a son with an account (he gets the inbox message, not a channel message to his phone).
+      const sonName = `son.t${++seq}`;
+      const son = await createUser(ctx, systemActor(), { username: sonName, displayName: '儿子', password: 'onegrid-demo-pass-1', roles: ['resident'] });
+      expect((await t.req('POST', `/api/care/persons/${p.id}/contacts`, { cookie: commAdmin, body: { name: '王女儿', relation: '女儿', phone: '13912345678' } })).statusCode).toBe(200);
+      expect((await t.req('POST', `/api/care/persons/${p.id}/contacts`, { cookie: commAdmin, body: { name: '王儿子', relation: '儿子', phone: '13700001111', userId: son } })).statusCode).toBe(200);
+      await publish(p, { fall: 1, steps: 3 });
+      const [alert] = await alertsOf(p.id);
+      expect(alert!.kind).toBe('fall');
+      // recorded in the same transaction as the alert, sent only by the job after commit
+      const pending = await db().selectFrom('care_contact_messages').selectAll().where('alert_id', '=', alert!.id).execute();
+      expect(pending.map((m) => [m.channel_name, m.status]).sort()).toEqual([['server-log', 'pending'], ['sms-gateway', 'pending']]);
+      expect(received).toHaveLength(0);
+      ctx.log = { ...log, info: (o: unknown) => logged.push(o) };
+      await ctx.jobs.runAllDue();
+      ctx.log = log;
+
+      const toPhone = received.filter((r) => r.message.to);
+      expect(toPhone).toHaveLength(1);
+      expect(toPhone[0]!.message).toMatchObject({ kind: 'care.alert', userId: '', to: { phone: '13912345678', name: '王女儿' }, data: { alertId: alert!.id } });
+      expect(toPhone[0]!.message.title).toContain('疑似跌倒');
+      expect(received.some((r) => JSON.stringify(r).includes('13700001111'))).toBe(false);
+      // the console channel logs the phone masked, never in clear
+      const text = JSON.stringify(logged);
+      expect(text).toContain('139****5678');
+      expect(text).not.toContain('13912345678');
+      expect(text).not.toContain('13700001111');
+      // the son (an account) has it in his inbox
+      expect((await inbox(await t.login(sonName, 'onegrid-demo-pass-1'))).some((n) => n.kind === 'care.alert' && n.data.alertId === alert!.id)).toBe(true);
+
+      // Staff see what was sent to whom, the phone masked; nothing in clear at rest but the encrypted contact.
+      const view = await t.req('GET', `/api/care/alerts/${alert!.id}`, { cookie: commAdmin });
+      expect(view.statusCode).toBe(200);
+      const sent = view.json().contactMessages as Array<{ contactName: string; phone: string; channel: string; status: string; sentAt: string | null }>;
+      expect(sent.map((m) => [m.contactName, m.phone, m.channel, m.status]).sort()).toEqual([
+        ['王女儿', '139****5678', 'server-log', 'sent'],
+        ['王女儿', '139****5678', 'sms-gateway', 'sent'],
+      ]);
+      expect(sent.every((m) => m.sentAt)).toBe(true);
+      expect(view.body).not.toContain('13912345678');
+      const rows = await db().selectFrom('care_contact_messages').selectAll().where('alert_id', '=', alert!.id).execute();
+      expect(JSON.stringify(rows)).not.toContain('13912345678');
+      const audits = await db().selectFrom('audit_log').selectAll().where('action', '=', 'care.alert.contact_notify').where('entity_id', '=', alert!.id).execute();
+      expect(audits).toHaveLength(2);
+      expect(JSON.stringify(audits)).not.toContain('13912345678');
+    } finally {
+      ctx.log = log;
+      for (const [name, driver, config] of [['sms-gateway', 'webhook', { url }], ['server-log', 'console', {}]] as const) {
+        await t.req('PUT', '/api/notify/channels', { cookie: admin, body: { name, driver, config, enabled: false } });
+      }
+      await new Promise((r) => server.close(r));
+    }
+    // With no channel enabled, the contact message is recorded as not sendable, so staff know to phone.
+    await publish(p, { sos: 1 });
+    const sos = (await alertsOf(p.id)).find((a) => a.kind === 'sos')!;
+    const noChannel = (await t.req('GET', `/api/care/alerts/${sos.id}`, { cookie: commAdmin })).json().contactMessages;
+    expect(noChannel).toEqual([expect.objectContaining({ contactName: '王女儿', phone: '139****5678', channel: null, status: 'no_channel' })]);
   });
 
   it('retention: raw readings older than the configured days are deleted, alerts kept', async () => {

@@ -1,11 +1,16 @@
 import type { ModuleManifest } from '../../platform/module.js';
 import { onHealthReadings } from '../iot/index.js';
+import { can } from '../../platform/auth/permissions.js';
+import { scopeCoversPath } from '../../platform/auth/scope.js';
+import { registerDeskProvider } from '../grid-work/index.js';
+import { listAlerts } from './service.js';
 import { careRoutes } from './routes.js';
 import { seedCare } from './seed.js';
-import { careIdle, processReadings, ESCALATE_JOB, escalateJob, MONITOR_JOB, nextMonitorAt, runMonitor } from './service.js';
+import { careIdle, processReadings, CONTACT_SEND_JOB, contactSendJob, ESCALATE_JOB, escalateJob, MONITOR_JOB, nextMonitorAt, runMonitor } from './service.js';
 
 export * from './service.js';
-export { bookService, assignService, completeService, rateService, placeOrder, subsidyFor, reportBrokenFacility } from './kitchen.js';
+export { bookService, assignService, completeService, rateService, placeOrder, setOrderStatus, subsidyFor, reportBrokenFacility } from './kitchen.js';
+export { recordCareVisit, listCareVisits, visitMonth } from './visits.js';
 
 const unsubscribers = new WeakMap<object, () => void>();
 
@@ -23,6 +28,7 @@ export const careModule: ModuleManifest = {
   routes: careRoutes,
   jobs: (ctx) => ({
     [ESCALATE_JOB]: escalateJob(ctx) as never,
+    [CONTACT_SEND_JOB]: contactSendJob(ctx) as never,
     // Every 15 minutes: "no data for N hours", "no movement today", retention; then schedule the next run.
     [MONITOR_JOB]: async (trx) => {
       await runMonitor(ctx, trx);
@@ -32,10 +38,20 @@ export const careModule: ModuleManifest = {
   }),
   seed: seedCare,
   start: async (ctx) => {
+    // the one-stop desk (grid-work): the resident's care roster status and their open alerts (no health data)
+    registerDeskProvider('care', async (c, actor, residentId) => {
+      const p = await c.db.selectFrom('care_persons').select(['id', 'node_path', 'categories', 'active', 'created_at']).where('resident_id', '=', residentId).executeTakeFirst();
+      if (!p || !can(actor, 'care.read') || !scopeCoversPath(actor, p.node_path)) return [];
+      const alerts = (await Promise.all(['open', 'acked'].map((status) => listAlerts(c, actor, { personId: p.id, status, page: 1, pageSize: 50 })))).flatMap((r) => r.items);
+      return [
+        { module: 'care', kind: 'roster', id: p.id, title: `关爱名册${p.categories.length ? `（${p.categories.join('、')}）` : ''}`, state: p.active ? '在册关爱' : '已停止关爱', number: null, at: new Date(p.created_at).toISOString(), link: null },
+        ...alerts.map((a) => ({ module: 'care', kind: 'alert', id: a.id, title: `关爱告警：${a.kindName}`, state: a.status === 'open' ? '待确认' : '已确认待关闭', number: null, at: a.raisedAt, link: null })),
+      ];
+    });
     // Bracelet readings come inside iot's ingest transaction: stored encrypted here, nowhere else.
     unsubscribers.set(ctx, onHealthReadings(ctx, (trx, readings) => processReadings(ctx, trx, readings)));
     const next = nextMonitorAt(ctx.clock.now());
-    await ctx.jobs.enqueue(ctx.db, MONITOR_JOB, {}, { runAt: next, uniqueKey: `${MONITOR_JOB}:${next.toISOString()}` });
+    await ctx.jobs.enqueue(ctx.db, MONITOR_JOB, {}, { runAt: next, uniqueKey: `${MONITOR_JOB}:${next.toISOString()}`, unlessScheduled: true });
   },
   stop: async (ctx) => {
     unsubscribers.get(ctx)?.();

@@ -14,7 +14,7 @@ import { newId } from '../../platform/ids.js';
 import { locatePoint, residentsMatching } from '../org/index.js';
 import { communityAccount, communityPathOf, partnerAccount, postTransfer, residentAccount, withRetry } from '../ledger/index.js';
 import { reportCase } from '../cases/service.js';
-import { careRepo, type MenuItemRow, type ServiceRow, type ServiceType, type Subsidy } from './repository.js';
+import { careRepo, type MenuItemRow, type OrderStatus, type ServiceRow, type ServiceType, type Subsidy } from './repository.js';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 export const SERVICE_NAMES: Record<ServiceType, string> = { haircut: '上门理发', meal_delivery: '送餐上门', cleaning: '家政保洁', medical_check: '上门体检', sign_language: '手语翻译', other: '其他服务' };
@@ -213,7 +213,72 @@ export async function placeOrder(ctx: AppContext, actor: Actor, input: { menuIte
   });
 }
 
-export async function listOrders(ctx: AppContext, actor: Actor, f: { day?: string; page: number; pageSize: number }) {
+export const ORDER_STATUS_NAMES: Record<OrderStatus, string> = { placed: '已下单', ready: '已备好', delivered: '已送达', picked_up: '已取餐', cancelled: '已取消' };
+
+/**
+ * Moves a canteen order on: placed → ready (the canteen: `care.canteen.write` in scope) → delivered
+ * (delivery orders: the canteen, `care.write` staff in scope or a carer of the resident — whoever took
+ * the meal) or picked_up (pickup orders: the canteen hands it over); cancelled from placed by the
+ * resident, whoever ordered or the canteen, from ready by the canteen only. Audited; a concurrent
+ * change is a 409.
+ */
+export async function setOrderStatus(ctx: AppContext, actor: Actor, id: string, input: { status: Exclude<OrderStatus, 'placed'>; reason?: string | null }) {
+  const o = await ctx.db.selectFrom('care_orders').selectAll().where('id', '=', id).executeTakeFirst();
+  const canteen = !!o && can(actor, 'care.canteen.write') && scopeCoversPath(actor, o.node_path);
+  const staff = !!o && can(actor, 'care.write') && scopeCoversPath(actor, o.node_path);
+  const own = !!o && ((!!actor.residentId && actor.residentId === o.resident_id) || (!!actor.userId && actor.userId === o.ordered_by));
+  const person = o ? await careRepo.personByResident(ctx.db, o.resident_id) : undefined;
+  const carer = person ? await careRepo.isCarer(ctx.db, person.id, actor.userId) : false;
+  const seen = canteen || own || carer || (!!o && can(actor, 'care.read') && scopeCoversPath(actor, o.node_path));
+  if (!o || !seen) throw notFound('订单不存在或无权查看');
+  const to = input.status;
+  const from = o.status;
+  const next: Record<OrderStatus, OrderStatus[]> = { placed: ['ready', 'cancelled'], ready: [o.mode === 'delivery' ? 'delivered' : 'picked_up', 'cancelled'], delivered: [], picked_up: [], cancelled: [] };
+  if (!next[from].includes(to)) {
+    if ((to === 'delivered' || to === 'picked_up') && (from === 'ready' || from === 'placed')) throw conflict(o.mode === 'delivery' ? '送餐订单只能标记为已送达（且须先备好）' : '自取订单只能标记为已取餐（且须先备好）');
+    throw conflict(`订单${ORDER_STATUS_NAMES[from]}，不能改为${ORDER_STATUS_NAMES[to]}`);
+  }
+  const allowed = to === 'ready' || to === 'picked_up' ? canteen : to === 'delivered' ? canteen || staff || carer : canteen || (from === 'placed' && own);
+  if (!allowed) {
+    throw forbidden(
+      to === 'ready' ? '只有长者食堂工作人员可以标记备餐完成' : to === 'picked_up' ? '只有长者食堂工作人员可以确认取餐' : to === 'delivered' ? '只有食堂、辖区工作人员或照护人可以确认送达' : from === 'placed' ? '只有下单人、本人或食堂可以取消订单' : '已备好的订单只能由食堂取消',
+    );
+  }
+  const reason = input.reason?.trim() || null;
+  if (to === 'cancelled' && !reason && !own) throw invalid('食堂取消订单须说明原因', [{ field: 'reason', message: '必填' }]);
+  return withTx(ctx, async (trx) => {
+    const now = ctx.clock.now();
+    const r = await trx
+      .updateTable('care_orders')
+      .set({ status: to, status_at: now, status_by: actor.userId, ...(to === 'cancelled' ? { cancel_reason: reason } : {}) })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .returningAll()
+      .executeTakeFirst();
+    if (!r) throw conflict('订单状态已被他人修改，请刷新后重试');
+    await audit(trx, ctx.clock, actor, { action: 'care.order.status', entity: 'care_order', entityId: id, before: { status: from }, after: { status: to, reason } });
+    return orderView(r);
+  });
+}
+
+const orderView = (o: { id: string; menu_item_id: string; name?: string; resident_id: string; qty: number; mode: 'pickup' | 'delivery'; unit_cents: number; subsidy_cents: number; subsidy_tag: string | null; pay_cents: number; status: OrderStatus; status_at: Date | string | null; cancel_reason: string | null }) => ({
+  id: o.id,
+  menuItemId: o.menu_item_id,
+  ...(o.name !== undefined ? { name: o.name } : {}),
+  residentId: o.resident_id,
+  qty: o.qty,
+  mode: o.mode,
+  unitCents: o.unit_cents,
+  subsidyCents: o.subsidy_cents,
+  subsidyTag: o.subsidy_tag,
+  payCents: o.pay_cents,
+  status: o.status,
+  statusName: ORDER_STATUS_NAMES[o.status],
+  statusAt: iso(o.status_at),
+  cancelReason: o.cancel_reason,
+});
+
+export async function listOrders(ctx: AppContext, actor: Actor, f: { day?: string; status?: OrderStatus; page: number; pageSize: number }) {
   let q = ctx.db.selectFrom('care_orders').innerJoin('care_menu_items', 'care_menu_items.id', 'care_orders.menu_item_id').where((eb) => {
     const ors = [];
     if (can(actor, 'care.read')) ors.push(pathScope(eb, 'care_orders.node_path', actor));
@@ -222,10 +287,11 @@ export async function listOrders(ctx: AppContext, actor: Actor, f: { day?: strin
     return ors.length ? eb.or(ors) : eb.val(false);
   });
   if (f.day) q = q.where('care_menu_items.day', '=', f.day);
+  if (f.status) q = q.where('care_orders.status', '=', f.status);
   const rows = await q.selectAll('care_orders').select(['care_menu_items.name', 'care_menu_items.day']).orderBy('care_orders.created_at', 'desc').limit(f.pageSize).offset((f.page - 1) * f.pageSize).execute();
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return {
-    items: rows.map((o) => ({ id: o.id, menuItemId: o.menu_item_id, name: o.name, residentId: o.resident_id, qty: o.qty, mode: o.mode, unitCents: o.unit_cents, subsidyCents: o.subsidy_cents, subsidyTag: o.subsidy_tag, payCents: o.pay_cents, status: o.status })),
+    items: rows.map(orderView),
     total: Number(total.n),
     page: f.page,
     pageSize: f.pageSize,

@@ -8,6 +8,8 @@ export interface CareSettingsTable {
   alert_retention_days: number;
   escalate_minutes: number;
   no_movement_hour: number;
+  /** from this day of the month, carers of persons below their plan's visits are reminded; null: off */
+  visit_remind_day: number | null;
   updated_at: Timestamp;
 }
 export interface CarePersonsTable {
@@ -28,6 +30,8 @@ export interface CarePersonsTable {
   no_data_hours: number;
   last_reading_at: Timestamp | null;
   last_moved_at: Timestamp | null;
+  /** the month (YYYY-MM) whose below-plan visit reminder was sent */
+  visit_reminded_month: string | null;
   active: boolean;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -127,8 +131,36 @@ export interface CareOrdersTable {
   subsidy_cents: number;
   subsidy_tag: string | null;
   pay_cents: number;
-  status: 'placed' | 'served' | 'cancelled';
+  status: OrderStatus;
   ordered_by: string | null;
+  created_at: Timestamp;
+  status_at: Timestamp | null;
+  status_by: string | null;
+  cancel_reason: string | null;
+}
+export type OrderStatus = 'placed' | 'ready' | 'delivered' | 'picked_up' | 'cancelled';
+export interface CareContactMessagesTable {
+  id: string;
+  alert_id: string;
+  person_id: string;
+  contact_id: string;
+  channel_id: string | null;
+  channel_name: string | null;
+  title: string;
+  body: string;
+  status: 'pending' | 'sent' | 'skipped' | 'no_channel';
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+}
+export interface CareVisitsTable {
+  id: string;
+  person_id: string;
+  visit_id: string | null;
+  visitor_id: string | null;
+  visitor_name: string;
+  kind: 'home' | 'phone' | 'other';
+  visited_at: Timestamp;
+  note: string | null;
   created_at: Timestamp;
 }
 export interface CareDonationsTable {
@@ -198,6 +230,8 @@ declare module '../../platform/db/schema.js' {
     care_shifts: CareShiftsTable;
     care_shift_signups: CareShiftSignupsTable;
     care_facilities: CareFacilitiesTable;
+    care_contact_messages: CareContactMessagesTable;
+    care_visits: CareVisitsTable;
   }
 }
 

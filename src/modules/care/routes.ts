@@ -6,6 +6,7 @@ import { IdParams } from '../../platform/http/schemas.js';
 import * as svc from './service.js';
 import * as k from './kitchen.js';
 import * as s from './schemas.js';
+import * as v from './visits.js';
 
 type P = Static<typeof IdParams>;
 
@@ -44,6 +45,13 @@ export async function careRoutes(app: FastifyInstance, ctx: AppContext): Promise
     svc.listReadings(ctx, actorOf(req), req.params.id, req.query),
   );
 
+  app.post<{ Params: P; Body: Static<typeof s.VisitBody> }>('/care/persons/:id/visits', { config: user, schema: { tags, summary: '登记探访（照护人或辖区工作人员；网格员同时记入走访台账）', params: IdParams, body: s.VisitBody } }, async (req, reply) =>
+    reply.status(201).send(await v.recordCareVisit(ctx, actorOf(req), req.params.id, req.body ?? {})),
+  );
+  app.get<{ Params: P; Querystring: Static<typeof s.VisitsQuery> }>('/care/persons/:id/visits', { config: user, schema: { tags, summary: '探访记录与本月完成情况（对照照护计划）', params: IdParams, querystring: s.VisitsQuery } }, async (req) =>
+    v.listCareVisits(ctx, actorOf(req), req.params.id, req.query),
+  );
+
   // Alerts
   app.get<{ Querystring: Static<typeof s.AlertsQuery> }>('/care/alerts', { config: user, schema: { tags, summary: '关爱告警', querystring: s.AlertsQuery } }, async (req) => svc.listAlerts(ctx, actorOf(req), req.query));
   app.get<{ Params: P }>('/care/alerts/:id', { config: user, schema: { tags, summary: '告警详情', params: IdParams } }, async (req) => svc.getAlert(ctx, actorOf(req), req.params.id));
@@ -72,6 +80,9 @@ export async function careRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post<{ Body: Static<typeof s.MenuBody> }>('/care/menu', { config: { permission: 'care.canteen.write' }, schema: { tags, summary: '发布菜品（含按标签补贴）', body: s.MenuBody } }, async (req, reply) => reply.status(201).send(await k.createMenuItem(ctx, actorOf(req), req.body)));
   app.get<{ Querystring: Static<typeof s.OrdersQuery> }>('/care/orders', { config: user, schema: { tags, summary: '订餐记录', querystring: s.OrdersQuery } }, async (req) => k.listOrders(ctx, actorOf(req), req.query));
   app.post<{ Body: Static<typeof s.OrderBody> }>('/care/orders', { config: user, schema: { tags, summary: '订餐（自取或送餐，按标签享受补贴）', body: s.OrderBody } }, async (req, reply) => reply.status(201).send(await k.placeOrder(ctx, actorOf(req), req.body)));
+  app.post<{ Params: P; Body: Static<typeof s.OrderStatusBody> }>('/care/orders/:id/status', { config: user, schema: { tags, summary: '订单状态：备餐完成、已送达、已取餐或取消', params: IdParams, body: s.OrderStatusBody } }, async (req) =>
+    k.setOrderStatus(ctx, actorOf(req), req.params.id, req.body),
+  );
   app.post<{ Body: Static<typeof s.DonationBody> }>('/care/donations', { config: { permission: 'care.canteen.write' }, schema: { tags, summary: '登记爱心厨房食材捐赠', body: s.DonationBody } }, async (req, reply) =>
     reply.status(201).send(await k.recordDonation(ctx, actorOf(req), req.body)),
   );

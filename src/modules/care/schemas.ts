@@ -13,7 +13,15 @@ const CarePlan = Type.Object(
 
 export const PersonBody = Type.Object({ residentId: Uuid, consent: Type.Optional(Consent), carePlan: Type.Optional(CarePlan), noDataHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168 })) }, { additionalProperties: false });
 export const PersonPatch = Type.Object({ consent: Type.Optional(Consent), carePlan: Type.Optional(CarePlan), noDataHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168 })), active: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
-export const PersonsQuery = Type.Object({ ...PageQuery, category: Type.Optional(Str(16)), q: Type.Optional(Str(32)) }, { additionalProperties: false });
+export const PersonsQuery = Type.Object(
+  { ...PageQuery, category: Type.Optional(Str(16)), q: Type.Optional(Str(32)), belowPlan: Type.Optional(Type.Boolean({ description: 'true：本月探访次数低于照护计划' })) },
+  { additionalProperties: false },
+);
+export const VisitBody = Type.Object(
+  { kind: Type.Optional(Type.Union([Type.Literal('home'), Type.Literal('phone'), Type.Literal('other')])), visitedAt: Type.Optional(Type.Union([DateTime, Type.Null()])), note: Type.Optional(Type.Union([Str(1000, 0), Type.Null()])) },
+  { additionalProperties: false },
+);
+export const VisitsQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false });
 export const ThresholdsBody = Type.Object(
   {
     thresholds: Type.Object({ heart_rate: Type.Optional(Range), bp_systolic: Type.Optional(Range), bp_diastolic: Type.Optional(Range), spo2: Type.Optional(Range) }, { additionalProperties: false }),
@@ -35,6 +43,7 @@ export const SettingsBody = Type.Object(
     alertRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
     escalateMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
     noMovementHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+    visitRemindDay: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 28 }), Type.Null()], { description: '每月从该日起提醒照护人：探访次数低于照护计划（null 为不提醒）' })),
   },
   { additionalProperties: false },
 );
@@ -53,7 +62,12 @@ export const MenuBody = Type.Object(
 );
 export const MenuQuery = Type.Object({ day: Type.Optional(Day) }, { additionalProperties: false });
 export const OrderBody = Type.Object({ menuItemId: Uuid, residentId: Type.Optional(Uuid), qty: Type.Integer({ minimum: 1, maximum: 20 }), mode: Type.Union([Type.Literal('pickup'), Type.Literal('delivery')]) }, { additionalProperties: false });
-export const OrdersQuery = Type.Object({ ...PageQuery, day: Type.Optional(Day) }, { additionalProperties: false });
+const OrderStatus = Type.Union([Type.Literal('placed'), Type.Literal('ready'), Type.Literal('delivered'), Type.Literal('picked_up'), Type.Literal('cancelled')]);
+export const OrdersQuery = Type.Object({ ...PageQuery, day: Type.Optional(Day), status: Type.Optional(OrderStatus) }, { additionalProperties: false });
+export const OrderStatusBody = Type.Object(
+  { status: Type.Union([Type.Literal('ready'), Type.Literal('delivered'), Type.Literal('picked_up'), Type.Literal('cancelled')]), reason: Type.Optional(Type.Union([Str(200, 0), Type.Null()])) },
+  { additionalProperties: false },
+);
 export const DonationBody = Type.Object(
   { nodePath: Type.Optional(Str(300)), donorName: Str(64), partnerId: Type.Optional(Type.Union([Uuid, Type.Null()])), items: Str(500), quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }), points: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
 import { withTx } from '../../platform/context.js';
 import type { Executor, Tx } from '../../platform/db/database.js';
@@ -9,9 +10,10 @@ import { audit, logDataAccess } from '../../platform/audit/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { maskPhone } from '../../platform/crypto.js';
-import { notifyUsers } from '../../platform/notify/index.js';
+import { channelsForKind, notifyUsers, sendToAddress } from '../../platform/notify/index.js';
 import { nodeBriefs, residentsMatching } from '../org/index.js';
 import { getDevice, iotIdle, type Reading } from '../iot/index.js';
+import { belowPlanSql, remindBelowPlan, visitMonth, type VisitMonthView } from './visits.js';
 import { careRepo, type AlertKind, type AlertRow, type CarerKind, type PersonRow, type Range, type Thresholds } from './repository.js';
 
 export const CARE_CATEGORIES = ['独居老人', '高龄', '残疾人', '低保', '优抚对象', '重点关注'] as const;
@@ -20,6 +22,7 @@ export type Metric = (typeof METRICS)[number];
 export const METRIC_NAMES: Record<Metric, string> = { heart_rate: '心率', bp_systolic: '收缩压', bp_diastolic: '舒张压', spo2: '血氧' };
 export const ALERT_NAMES: Record<AlertKind, string> = { fall: '疑似跌倒', sos: '紧急呼叫', out_of_range: '体征超出阈值', no_data: '手环长时间无数据', no_movement: '今日无活动' };
 export const ESCALATE_JOB = 'care.escalate';
+export const CONTACT_SEND_JOB = 'care.contact.send';
 export const MONITOR_JOB = 'care.monitor';
 export const MONITOR_EVERY_MS = 15 * 60_000;
 const MAX_LEVEL = 2;
@@ -180,16 +183,91 @@ export async function raiseAlert(ctx: AppContext, trx: Tx, p: PersonRow, f: Find
     })
     .execute();
   const what = f.metric ? `${ALERT_NAMES[f.kind]}（${METRIC_NAMES[f.metric as Metric]}）` : ALERT_NAMES[f.kind];
+  const title = `【关爱告警】${p.name}：${what}`;
   await notifyUsers(ctx, trx, await recipients(trx, p, 0), {
     kind: 'care.alert',
-    title: `【关爱告警】${p.name}：${what}`,
+    title,
     body: `请尽快联系或上门查看，并在系统中确认告警；${settings.escalate_minutes} 分钟内无人确认将逐级上报。`,
     link: `/care/alerts/${id}`,
     data: { alertId: id, personId: p.id, kind: f.kind, metric: f.metric, severity: f.severity },
   });
+  await queueContactMessages(ctx, trx, p, id, title, `发生时间：${new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')}（北京时间）。请尽快联系老人；社区值班人员已同时收到告警。`);
   await ctx.jobs.enqueue(trx, ESCALATE_JOB, { alertId: id, level: 1 }, { runAt: new Date(at.getTime() + settings.escalate_minutes * 60_000), uniqueKey: `care.escalate:${id}:1` });
   await audit(trx, ctx.clock, systemActor(), { action: 'care.alert.raise', entity: 'care_alert', entityId: id, after: { person: p.id, kind: f.kind, metric: f.metric, severity: f.severity } });
   return id;
+}
+
+/**
+ * Family contacts without an account cannot get an inbox message: for each of them with a phone, one
+ * message per enabled external channel taking `care.alert` (an SMS adapter, or a webhook forwarding
+ * to an SMS gateway), sent by the durable job `care.contact.send` after commit. Each is recorded in
+ * `care_contact_messages` (status pending → sent; `no_channel` when no channel is configured), which
+ * staff see with the alert. The phone is decrypted only inside the sending job.
+ */
+async function queueContactMessages(ctx: AppContext, trx: Tx, p: PersonRow, alertId: string, title: string, body: string): Promise<void> {
+  const contacts = (await careRepo.contactsOf(trx, p.id)).filter((c) => !c.user_id && c.phone_enc);
+  if (!contacts.length) return;
+  const channels = await channelsForKind(trx, 'care.alert');
+  const now = ctx.clock.now();
+  for (const c of contacts) {
+    if (!channels.length) {
+      await trx.insertInto('care_contact_messages').values({ id: newId(), alert_id: alertId, person_id: p.id, contact_id: c.id, channel_id: null, channel_name: null, title, body, status: 'no_channel', sent_at: null, created_at: now }).execute();
+      continue;
+    }
+    for (const ch of channels) {
+      const id = newId();
+      await trx.insertInto('care_contact_messages').values({ id, alert_id: alertId, person_id: p.id, contact_id: c.id, channel_id: ch.id, channel_name: ch.name, title, body, status: 'pending', sent_at: null, created_at: now }).execute();
+      await ctx.jobs.enqueue(trx, CONTACT_SEND_JOB, { messageId: id }, { uniqueKey: `${CONTACT_SEND_JOB}:${id}` });
+    }
+  }
+}
+
+/** Sends one recorded contact message through its channel (a driver's throw has the job retried). */
+export function contactSendJob(ctx: AppContext) {
+  return async (trx: Tx, payload: { messageId: string }) => {
+    const m = await trx.selectFrom('care_contact_messages').selectAll().where('id', '=', payload.messageId).executeTakeFirst();
+    if (!m || m.status !== 'pending' || !m.channel_id) return;
+    const c = await trx.selectFrom('care_contacts').selectAll().where('id', '=', m.contact_id).executeTakeFirst();
+    const phone = c ? ctx.cipher.decrypt(c.phone_enc) : null;
+    const sent =
+      !!phone &&
+      (await sendToAddress(ctx, trx, m.channel_id, {
+        id: m.id,
+        kind: 'care.alert',
+        title: m.title,
+        body: m.body,
+        link: null,
+        data: { alertId: m.alert_id, personId: m.person_id, contactId: m.contact_id },
+        createdAt: new Date(m.created_at).toISOString(),
+        to: { phone, name: c!.name },
+      }));
+    const status = sent ? ('sent' as const) : ('skipped' as const);
+    await trx.updateTable('care_contact_messages').set({ status, sent_at: sent ? ctx.clock.now() : null }).where('id', '=', m.id).execute();
+    await audit(trx, ctx.clock, systemActor(), { action: 'care.alert.contact_notify', entity: 'care_alert', entityId: m.alert_id, after: { contactId: m.contact_id, channel: m.channel_name, status, phone: maskPhone(phone) } });
+  };
+}
+
+export interface ContactMessageView {
+  contactId: string;
+  contactName: string;
+  relation: string;
+  phone: string | null;
+  channel: string | null;
+  status: 'pending' | 'sent' | 'skipped' | 'no_channel';
+  sentAt: string | null;
+}
+
+/** What was sent to the family contacts without an account for this alert (phones masked). */
+async function contactMessagesOf(ctx: AppContext, alertId: string): Promise<ContactMessageView[]> {
+  const rows = await ctx.db
+    .selectFrom('care_contact_messages')
+    .innerJoin('care_contacts', 'care_contacts.id', 'care_contact_messages.contact_id')
+    .select(['care_contact_messages.contact_id', 'care_contacts.name', 'care_contacts.relation', 'care_contacts.phone_enc', 'care_contact_messages.channel_name', 'care_contact_messages.status', 'care_contact_messages.sent_at'])
+    .where('care_contact_messages.alert_id', '=', alertId)
+    .orderBy('care_contact_messages.created_at')
+    .orderBy('care_contact_messages.id')
+    .execute();
+  return rows.map((r) => ({ contactId: r.contact_id, contactName: r.name, relation: r.relation, phone: maskPhone(ctx.cipher.decrypt(r.phone_enc)), channel: r.channel_name, status: r.status, sentAt: iso(r.sent_at) }));
 }
 
 /** The escalation job: an alert nobody acknowledged goes one level up (community → grid leader → street). */
@@ -230,6 +308,8 @@ export interface AlertView {
   ackedAt: string | null;
   ackedBy: string | null;
   detail?: Record<string, unknown> | null;
+  /** on the detail view: messages to family contacts without an account (phones masked) */
+  contactMessages?: ContactMessageView[];
 }
 
 const alertView = (a: AlertRow & { person_name: string }, detail?: Record<string, unknown> | null): AlertView => ({
@@ -278,7 +358,7 @@ export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promi
     detail = plain ? (JSON.parse(plain) as Record<string, unknown>) : null;
     await logDataAccess(ctx.db, ctx.clock, actor, { entity: 'care_alert', entityId: a.id, fields: ['health_detail'], reason: 'care.alert.view' });
   }
-  return alertView({ ...a, person_name: p.name }, detail);
+  return { ...alertView({ ...a, person_name: p.name }, detail), contactMessages: await contactMessagesOf(ctx, a.id) };
 }
 
 async function alertToHandle(ctx: AppContext, actor: Actor, id: string): Promise<{ a: AlertRow; p: PersonRow }> {
@@ -396,7 +476,7 @@ export function nextMonitorAt(now: Date): Date {
   return new Date(Math.floor(now.getTime() / MONITOR_EVERY_MS) * MONITOR_EVERY_MS + MONITOR_EVERY_MS);
 }
 
-export async function runMonitor(ctx: AppContext, trx: Tx): Promise<{ noData: number; noMovement: number; deletedReadings: number }> {
+export async function runMonitor(ctx: AppContext, trx: Tx): Promise<{ noData: number; noMovement: number; deletedReadings: number; visitReminders: number }> {
   const now = ctx.clock.now();
   const s = await careRepo.settings(trx);
   let noData = 0;
@@ -418,16 +498,18 @@ export async function runMonitor(ctx: AppContext, trx: Tx): Promise<{ noData: nu
   const cutoff = new Date(now.getTime() - s.reading_retention_days * 86_400_000);
   const del = await trx.deleteFrom('care_readings').where('at', '<', cutoff).executeTakeFirst();
   await trx.deleteFrom('care_alerts').where('raised_at', '<', new Date(now.getTime() - s.alert_retention_days * 86_400_000)).where('status', '!=', 'open').execute();
-  return { noData, noMovement, deletedReadings: Number(del.numDeletedRows) };
+  // From the configured day of the month: carers of persons below their care plan's visits are reminded (once a month).
+  const visitReminders = await remindBelowPlan(ctx, trx, now, s.visit_remind_day);
+  return { noData, noMovement, deletedReadings: Number(del.numDeletedRows), visitReminders };
 }
 
 export async function getSettings(ctx: AppContext, actor: Actor) {
   requirePermission(actor, 'care.read');
   const s = await careRepo.settings(ctx.db);
-  return { readingRetentionDays: s.reading_retention_days, alertRetentionDays: s.alert_retention_days, escalateMinutes: s.escalate_minutes, noMovementHour: s.no_movement_hour };
+  return { readingRetentionDays: s.reading_retention_days, alertRetentionDays: s.alert_retention_days, escalateMinutes: s.escalate_minutes, noMovementHour: s.no_movement_hour, visitRemindDay: s.visit_remind_day };
 }
 
-export async function updateSettings(ctx: AppContext, actor: Actor, patch: { readingRetentionDays?: number; alertRetentionDays?: number; escalateMinutes?: number; noMovementHour?: number }) {
+export async function updateSettings(ctx: AppContext, actor: Actor, patch: { readingRetentionDays?: number; alertRetentionDays?: number; escalateMinutes?: number; noMovementHour?: number; visitRemindDay?: number | null }) {
   requirePermission(actor, 'care.settings');
   await withTx(ctx, async (trx) => {
     const before = await careRepo.settings(trx);
@@ -436,6 +518,7 @@ export async function updateSettings(ctx: AppContext, actor: Actor, patch: { rea
       ...(patch.alertRetentionDays !== undefined ? { alert_retention_days: patch.alertRetentionDays } : {}),
       ...(patch.escalateMinutes !== undefined ? { escalate_minutes: patch.escalateMinutes } : {}),
       ...(patch.noMovementHour !== undefined ? { no_movement_hour: patch.noMovementHour } : {}),
+      ...(patch.visitRemindDay !== undefined ? { visit_remind_day: patch.visitRemindDay } : {}),
       updated_at: ctx.clock.now(),
     };
     await trx.updateTable('care_settings').set(set).where('id', '=', 1).execute();
@@ -467,14 +550,17 @@ export interface PersonView {
   noDataHours: number;
   lastReadingAt: string | null;
   active: boolean;
+  /** visits this month against the care plan's visitsPerMonth */
+  visits: VisitMonthView;
   carers?: Array<{ userId: string; name: string; kind: CarerKind }>;
   contacts?: Array<{ id: string; name: string; relation: string; phone: string | null; userId: string | null }>;
   devices?: Array<{ deviceId: string; linkedAt: string }>;
   thresholds?: ReturnType<typeof effectiveThresholds> & { note: string | null; by: string | null; at: string | null };
 }
 
-async function viewPerson(ctx: AppContext, p: PersonRow, full: boolean): Promise<PersonView> {
+async function viewPerson(ctx: AppContext, p: PersonRow, full: boolean, month?: VisitMonthView): Promise<PersonView> {
   const [r] = await residentsMatching(ctx.db, { ids: [p.resident_id], on: ctx.clock.now() });
+  const visits = month ?? (await visitMonth(ctx.db, [p], ctx.clock.now())).get(p.id)!;
   const age = ageOf(r?.birthDate ?? null, ctx.clock.now());
   const v: PersonView = {
     id: p.id,
@@ -488,6 +574,7 @@ async function viewPerson(ctx: AppContext, p: PersonRow, full: boolean): Promise
     noDataHours: p.no_data_hours,
     lastReadingAt: iso(p.last_reading_at),
     active: p.active,
+    visits,
   };
   if (full) {
     const carers = await careRepo.carersOf(ctx.db, p.id);
@@ -540,7 +627,7 @@ export async function enrolPerson(ctx: AppContext, actor: Actor, input: PersonIn
   return viewPerson(ctx, (await careRepo.personById(ctx.db, id))!, true);
 }
 
-export async function listPersons(ctx: AppContext, actor: Actor, f: { category?: string; q?: string; page: number; pageSize: number }) {
+export async function listPersons(ctx: AppContext, actor: Actor, f: { category?: string; q?: string; belowPlan?: boolean; page: number; pageSize: number }) {
   const s = scopeOf(actor);
   const staff = can(actor, 'care.read');
   const mine = actor.userId ? await careRepo.personIdsOfCarer(ctx.db, actor.userId) : [];
@@ -553,10 +640,13 @@ export async function listPersons(ctx: AppContext, actor: Actor, f: { category?:
   });
   if (f.category) q = q.where((eb) => eb(eb.val(f.category!), '=', eb.fn.any('categories')));
   if (f.q) q = q.where('name', 'like', `%${f.q.replace(/[\\%_]/g, '\\$&')}%`);
+  // below the care plan's visits this month (active persons only)
+  if (f.belowPlan !== undefined) q = q.where('active', '=', true).where(f.belowPlan ? belowPlanSql(ctx.clock.now()) : sql<boolean>`not (${belowPlanSql(ctx.clock.now())})`);
   const rows = await q.selectAll().orderBy('name').orderBy('id').limit(f.pageSize).offset((f.page - 1) * f.pageSize).execute();
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const months = await visitMonth(ctx.db, rows, ctx.clock.now());
   const items = [];
-  for (const r of rows) items.push(await viewPerson(ctx, r, false));
+  for (const r of rows) items.push(await viewPerson(ctx, r, false, months.get(r.id)));
   return { items, total: Number(total.n), page: f.page, pageSize: f.pageSize };
 }
 

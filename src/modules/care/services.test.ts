@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { createUser } from '../../platform/auth/service.js';
+import { monthOf } from './visits.js';
+import { runMonitor } from './service.js';
 
 /** Door-to-door services with time-bank hours for volunteers, canteen shifts and donations, barrier-free reports into cases. */
 let t: TestApp;
@@ -110,5 +112,125 @@ describe('care services', () => {
     expect(c.description).toContain('坡道扶手断裂');
     expect(c.source_type).toBe('care_facility');
     expect((await t.req('GET', '/api/care/facilities', { cookie: res })).json().find((x: { id: string }) => x.id === f.json().id).status).toBe('broken');
+  });
+  it('care-plan visits: recorded by carers and grid workers, counted per month against the plan, below-plan filter', async () => {
+    const person = (await t.req('GET', '/api/care/persons?pageSize=1', { cookie: gw })).json().items[0];
+    expect((await t.req('PATCH', `/api/care/persons/${person.id}`, { cookie: commAdmin, body: { carePlan: { visitsPerMonth: 2, services: ['上门探访'] } } })).statusCode).toBe(200);
+    const view = async () => (await t.req('GET', `/api/care/persons/${person.id}`, { cookie: commAdmin })).json().visits;
+    const belowIds = async (below: boolean) => (await t.req('GET', `/api/care/persons?pageSize=200&belowPlan=${below}`, { cookie: commAdmin })).json().items.map((x: { id: string }) => x.id) as string[];
+    const { month, start } = monthOf(t.clock.now());
+    expect(await view()).toEqual({ month, done: 0, planned: 2, belowPlan: true });
+    expect(await belowIds(true)).toContain(person.id);
+
+    // The grid worker (a carer, in scope): recorded in care and in grid-work's visit register.
+    const v1 = await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: gw, body: { kind: 'home', note: '精神状态好，冰箱有菜' } });
+    expect(v1.statusCode, v1.body).toBe(201);
+    expect(v1.json().month).toEqual({ month, done: 1, planned: 2, belowPlan: true });
+    const gridVisit = await db().selectFrom('visits').selectAll().where('id', '=', v1.json().visitId).executeTakeFirstOrThrow();
+    expect(gridVisit).toMatchObject({ resident_id: person.residentId, kind: 'home' });
+    // A visit last month does not count for this month.
+    const lastMonth = new Date(start.getTime() - 86_400_000).toISOString();
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: gw, body: { kind: 'phone', visitedAt: lastMonth } })).json().month.done).toBe(1);
+    // Bad input and strangers.
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: gw, body: { visitedAt: new Date(t.clock.now().getTime() + 86_400_000).toISOString() } })).statusCode).toBe(400);
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: gw, body: { kind: 'chat' } })).statusCode).toBe(400);
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: await t.login('resident.mulian'), body: {} })).statusCode).toBe(404);
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: await t.login('community_admin.mulian'), body: {} })).statusCode).toBe(404);
+
+    // A volunteer carer (no grid-work rights): recorded in care only; the plan is now met.
+    const vol = await createUser(t.og.ctx, systemActor(), { username: 'vol.visits', displayName: '志愿者小李', password: 'onegrid-demo-pass-1', roles: ['resident'] });
+    const volCookie = await t.login('vol.visits', 'onegrid-demo-pass-1');
+    expect((await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: volCookie, body: { kind: 'phone' } })).statusCode).toBe(404);
+    expect((await t.req('POST', `/api/care/persons/${person.id}/carers`, { cookie: commAdmin, body: { userId: vol, kind: 'volunteer' } })).statusCode).toBe(200);
+    const v2 = await t.req('POST', `/api/care/persons/${person.id}/visits`, { cookie: volCookie, body: { kind: 'phone', note: '电话问候' } });
+    expect(v2.statusCode, v2.body).toBe(201);
+    expect(v2.json()).toMatchObject({ visitId: null, visitorName: '志愿者小李', month: { done: 2, planned: 2, belowPlan: false } });
+    expect(await view()).toEqual({ month, done: 2, planned: 2, belowPlan: false });
+    expect(await belowIds(true)).not.toContain(person.id);
+    expect(await belowIds(false)).toContain(person.id);
+    const list = (await t.req('GET', `/api/care/persons/${person.id}/visits`, { cookie: volCookie })).json();
+    expect(list.items).toHaveLength(3);
+    expect(list.month.done).toBe(2);
+    expect(await db().selectFrom('audit_log').select('id').where('action', '=', 'care.visit.record').where('entity_id', '=', person.id).execute()).toHaveLength(3);
+  });
+
+  it('canteen orders: placed → ready → delivered / picked_up, or cancelled, by whom may move them, audited', async () => {
+    const qiaotou = (await db().selectFrom('org_nodes').select('path').where('code', '=', '430103007001').executeTakeFirstOrThrow()).path;
+    const day = new Date(t.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const item = await t.req('POST', '/api/care/menu', { cookie: commAdmin, body: { nodePath: qiaotou, day, name: '红烧肉套餐', priceCents: 1600, subsidies: [{ tag: '高龄', amountCents: 500 }], delivery: true } });
+    expect(item.statusCode).toBe(201);
+    const menuItemId = item.json().id;
+    // a person in the grid worker's grid who is not resident.qiaotou herself
+    const resId = (await db().selectFrom('users').select('resident_id').where('username', '=', 'resident.qiaotou').executeTakeFirstOrThrow()).resident_id;
+    const person = (await t.req('GET', '/api/care/persons?pageSize=200', { cookie: gw })).json().items.find((x: { residentId: string }) => x.residentId !== resId);
+    expect(person).toBeTruthy();
+    const status = (id: string, cookie: string, body: Record<string, unknown>) => t.req('POST', `/api/care/orders/${id}/status`, { cookie, body });
+    const res = await t.login('resident.qiaotou');
+
+    // A delivery order placed by the grid worker for a person in the roster.
+    const d = (await t.req('POST', '/api/care/orders', { cookie: gw, body: { menuItemId, residentId: person.residentId, qty: 1, mode: 'delivery' } })).json();
+    expect(d.status).toBe('placed');
+    expect((await status(d.id, gw, { status: 'ready' })).statusCode).toBe(403); // only the canteen
+    expect((await status(d.id, commAdmin, { status: 'delivered' })).statusCode).toBe(409); // not ready yet
+    expect((await status(d.id, commAdmin, { status: 'served' })).statusCode).toBe(400);
+    expect((await status(d.id, res, { status: 'cancelled' })).statusCode).toBe(404); // not hers
+    const ready = await status(d.id, commAdmin, { status: 'ready' });
+    expect(ready.json()).toMatchObject({ status: 'ready', statusName: '已备好' });
+    expect((await status(d.id, commAdmin, { status: 'picked_up' })).statusCode).toBe(409); // a delivery order is delivered
+    expect((await status(d.id, gw, { status: 'cancelled' })).statusCode).toBe(403); // ready: the canteen cancels
+    const delivered = await status(d.id, gw, { status: 'delivered' }); // whoever took the meal
+    expect(delivered.statusCode, delivered.body).toBe(200);
+    expect(delivered.json().status).toBe('delivered');
+    expect((await status(d.id, commAdmin, { status: 'cancelled', reason: 'x' })).statusCode).toBe(409);
+
+    // The resident's own pickup orders: she may cancel while placed; the canteen hands over the other.
+    const p1 = (await t.req('POST', '/api/care/orders', { cookie: res, body: { menuItemId, qty: 1, mode: 'pickup' } })).json();
+    const p2 = (await t.req('POST', '/api/care/orders', { cookie: res, body: { menuItemId, qty: 2, mode: 'pickup' } })).json();
+    expect((await status(p1.id, res, { status: 'ready' })).statusCode).toBe(403);
+    expect((await status(p1.id, res, { status: 'cancelled' })).json()).toMatchObject({ status: 'cancelled', statusName: '已取消' });
+    expect((await status(p2.id, commAdmin, { status: 'cancelled' })).statusCode).toBe(400); // the canteen gives a reason
+    expect((await status(p2.id, commAdmin, { status: 'ready' })).statusCode).toBe(200);
+    expect((await status(p2.id, res, { status: 'cancelled' })).statusCode).toBe(403);
+    expect((await status(p2.id, commAdmin, { status: 'delivered' })).statusCode).toBe(409);
+    expect((await status(p2.id, commAdmin, { status: 'picked_up' })).json().status).toBe('picked_up');
+    expect((await status(p2.id, commAdmin, { status: 'ready' })).statusCode).toBe(409);
+
+    const mine = (await t.req('GET', `/api/care/orders?day=${day}&pageSize=100`, { cookie: res })).json().items;
+    expect(mine.filter((o: { id: string }) => [p1.id, p2.id].includes(o.id)).map((o: { id: string; status: string }) => [o.id, o.status]).sort()).toEqual([[p1.id, 'cancelled'], [p2.id, 'picked_up']].sort());
+    expect((await t.req('GET', `/api/care/orders?status=delivered&pageSize=100`, { cookie: commAdmin })).json().items.map((o: { id: string }) => o.id)).toContain(d.id);
+    const trail = await db().selectFrom('audit_log').select(['entity_id', 'action', 'after']).where('action', '=', 'care.order.status').where('entity_id', 'in', [d.id, p1.id, p2.id]).orderBy('seq').execute();
+    expect(trail.map((a) => [a.entity_id, (a.after as { status: string }).status])).toEqual([
+      [d.id, 'ready'],
+      [d.id, 'delivered'],
+      [p1.id, 'cancelled'],
+      [p2.id, 'ready'],
+      [p2.id, 'picked_up'],
+    ]);
+  });
+  it('the monthly reminder (when enabled) tells the carers of persons below plan, once a month', async () => {
+    const ctx = t.og.ctx;
+    const monitor = () => ctx.db.transaction().execute((trx) => runMonitor(ctx, trx));
+    const gwId = (await db().selectFrom('users').select('id').where('username', '=', 'grid_worker.qiaotou').executeTakeFirstOrThrow()).id;
+    const reminders = () => db().selectFrom('notifications').select(['data']).where('user_id', '=', gwId).where('kind', '=', 'care.visits.below_plan').execute();
+    // the grid worker is a carer of persons in his grid: one below plan, one that meets it
+    const mine = (await t.req('GET', '/api/care/persons?pageSize=200', { cookie: gw })).json().items as Array<{ id: string; visits: { belowPlan: boolean } }>;
+    const below = mine.filter((p) => p.visits.belowPlan).map((p) => p.id);
+    const met = mine.filter((p) => !p.visits.belowPlan).map((p) => p.id);
+    expect(below.length).toBeGreaterThan(0);
+    expect(met.length).toBeGreaterThan(0); // the person visited in the test above
+
+    // Off by default: nothing.
+    expect((await monitor()).visitReminders).toBe(0);
+    expect(await reminders()).toHaveLength(0);
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: commAdmin, body: { visitRemindDay: 1 } })).statusCode).toBe(403);
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: await t.login('admin'), body: { visitRemindDay: 29 } })).statusCode).toBe(400);
+    expect((await t.req('PATCH', '/api/care/settings', { cookie: await t.login('admin'), body: { visitRemindDay: 1 } })).json().visitRemindDay).toBe(1);
+    expect((await monitor()).visitReminders).toBeGreaterThanOrEqual(below.length);
+    const got = (await reminders()).map((n) => (n.data as { personId: string }).personId);
+    expect([...got].sort()).toEqual([...below].sort());
+    expect(got.some((id) => met.includes(id))).toBe(false);
+    // Once a month.
+    expect((await monitor()).visitReminders).toBe(0);
+    expect(await reminders()).toHaveLength(below.length);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '../context.js';
+import { maskPhone } from '../crypto.js';
 
 /** What an external channel receives: one message for one user. */
 export interface OutboundMessage {
@@ -11,6 +12,12 @@ export interface OutboundMessage {
   link: string | null;
   data: Record<string, unknown>;
   createdAt: string;
+  /**
+   * Set when the message is addressed to someone without an account (e.g. a family contact's phone,
+   * sent by `sendToAddress`); `userId` is then '' and `username` null. An SMS adapter (or the SMS
+   * gateway behind a webhook) sends it to `to.phone`.
+   */
+  to?: { phone: string; name?: string | null };
 }
 
 /**
@@ -41,7 +48,9 @@ export const consoleDriver: ChannelDriver = {
   name: 'console',
   validate: () => null,
   async send(msg, _config, env) {
-    env.log.info({ notification: { id: msg.id, to: msg.username ?? msg.userId, kind: msg.kind, title: msg.title } }, `[notify] ${msg.title}`);
+    // a phone address is logged masked only
+    const to = msg.to ? maskPhone(msg.to.phone) : (msg.username ?? msg.userId);
+    env.log.info({ notification: { id: msg.id, to, kind: msg.kind, title: msg.title } }, `[notify] ${msg.title}`);
   },
 };
 

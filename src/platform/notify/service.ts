@@ -112,6 +112,32 @@ export function deliveryJob(ctx: AppContext) {
   };
 }
 
+export interface ChannelRef {
+  id: string;
+  name: string;
+  driver: string;
+}
+
+/** The enabled external channels that take messages of this kind (for messages to addresses, `sendToAddress`). */
+export async function channelsForKind(db: Executor, kind: string): Promise<ChannelRef[]> {
+  const rows = await db.selectFrom('notify_channels').select(['id', 'name', 'driver', 'kinds']).where('enabled', '=', true).orderBy('name').execute();
+  return rows.filter((c) => !c.kinds.length || c.kinds.includes(kind)).map((c) => ({ id: c.id, name: c.name, driver: c.driver }));
+}
+
+/**
+ * Sends one message addressed by `msg.to` (someone without an account) through one channel, now.
+ * Meant to be called from the caller's own durable job (a throw has the job retried). Returns false
+ * when the channel no longer exists or is disabled (nothing sent).
+ */
+export async function sendToAddress(ctx: AppContext, db: Executor, channelId: string, msg: Omit<OutboundMessage, 'userId' | 'username'> & { to: NonNullable<OutboundMessage['to']> }): Promise<boolean> {
+  const ch = await db.selectFrom('notify_channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+  if (!ch || !ch.enabled) return false;
+  const driver = driverByName(ch.driver);
+  if (!driver) throw new Error(`no driver ${ch.driver}`);
+  await driver.send({ ...msg, userId: '', username: null }, (ch.config ?? {}) as Record<string, unknown>, { log: ctx.log });
+  return true;
+}
+
 export async function listInbox(ctx: AppContext, actor: Actor, f: { unread?: boolean; page: number; pageSize: number }): Promise<{ items: NotificationView[]; total: number; unread: number; page: number; pageSize: number }> {
   if (!actor.userId) return { items: [], total: 0, unread: 0, page: f.page, pageSize: f.pageSize };
   let q = ctx.db.selectFrom('notifications').where('user_id', '=', actor.userId);
