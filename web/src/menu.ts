@@ -15,7 +15,7 @@ import { AccountBookOutlined as LedgerAccountsIcon, AuditOutlined as LedgerClaim
 import { AlertOutlined as SvcSosIcon, CalendarOutlined as SvcActivityIcon, CustomerServiceOutlined as SvcGroupIcon, FileDoneOutlined as SvcApplicationsIcon, NotificationOutlined as SvcNoticeIcon, QuestionCircleOutlined as SvcAssistantIcon, ShopOutlined as SvcRoomIcon, ToolOutlined as SvcRepairIcon } from '@ant-design/icons';
 import { BarChartOutlined as CasesEvalIcon, BellOutlined as CasesInboxIcon, CheckCircleOutlined as CasesVerifyIcon, FileTextOutlined as CasesDetailIcon, FireOutlined as CasesBoardIcon, InboxOutlined as CasesQueueIcon, ScheduleOutlined as CasesWorkIcon, SearchOutlined as CasesTrackIcon } from '@ant-design/icons';
 import { AlertOutlined as IotAlarmIcon, ApiOutlined as IotIcon, BranchesOutlined as DispatchRulesIcon, ControlOutlined as IotRulesIcon, EnvironmentOutlined as IotMapIcon, ExperimentOutlined as DispatchPlayIcon, HeatMapOutlined as DispatchEvalIcon, LineChartOutlined as IotDeviceIcon, WifiOutlined as IotDevicesIcon } from '@ant-design/icons';
-import { FundProjectionScreenOutlined as AnalyticsCenterIcon } from '@ant-design/icons';
+import { FundProjectionScreenOutlined as AnalyticsCenterIcon, SendOutlined as WebhooksIcon } from '@ant-design/icons';
 import './pages/h5/services/services.css';
 import type { Localized } from './i18n';
 import type { Me, Role } from './types';
@@ -84,6 +84,7 @@ export const MENU: MenuEntry[] = [
   { key: 'residents', group: 'base', label: { zh: '居民管理', en: 'Residents' }, icon: TeamOutlined, path: '/residents', permission: 'residents.read', shortcut: true, page: lazy(() => import('./pages/console/ResidentsPage')) },
   { key: 'departments', group: 'base', label: { zh: '处置部门', en: 'Departments' }, icon: BankOutlined, path: '/departments', shortcut: true, page: lazy(() => import('./pages/console/DepartmentsPage')) },
   { key: 'categories', group: 'base', label: { zh: '事件分类', en: 'Case categories' }, icon: TagsOutlined, path: '/categories', shortcut: true, page: lazy(() => import('./pages/console/CategoriesPage')) },
+  { key: 'webhooks', group: 'base', label: { zh: 'Webhook 订阅', en: 'Webhooks' }, icon: WebhooksIcon, path: '/webhooks', permission: 'webhooks.manage', page: lazy(() => import('./pages/console/WebhooksPage')) },
   { key: 'gridwork.field', group: 'gridwork', label: { zh: '巡查走访', en: 'Patrol & visits' }, icon: GwFieldIcon, path: '/grid-work/field', permission: 'gridwork.patrol', shortcut: true, page: lazy(() => import('./pages/grid-work/FieldPage')) },
   { key: 'gridwork.desk', group: 'gridwork', label: { zh: '一门式办事', en: 'One-stop desk' }, icon: GwDeskIcon, path: '/grid-work/desk', permission: 'gridwork.desk', shortcut: true, page: lazy(() => import('./pages/grid-work/DeskPage')) },
   { key: 'gridwork.visits', group: 'gridwork', label: { zh: '走访计划', en: 'Visit plan' }, icon: GwVisitIcon, path: '/grid-work/visits', permission: 'gridwork.read', page: lazy(() => import('./pages/grid-work/VisitsPage')) },
