@@ -6,8 +6,7 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { ensureWebBuild } from './web-build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -28,10 +28,7 @@ let base: string;
 let tmpData: string | null = null;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
-    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('web build failed');
-  }
+  ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
   // As test/helpers.ts: no bulk demo cases, uploads in a temporary directory.
   tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-'));
@@ -241,7 +238,15 @@ describe('web app', () => {
     expect(large).toBeGreaterThan(normal);
     const tileHeight = (await page.getByTestId('tile-report').boundingBox())!.height;
     expect(tileHeight).toBeGreaterThanOrEqual(88);
+    // The plain layout: the six things elderly residents do most, first and in this order; every
+    // other service waits behind one "more services" fold.
+    const first = await page.locator('.og-h5-home > .og-tiles .og-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect(first).toEqual(['tile-sos', 'tile-report', 'tile-my-reports', 'tile-notices', 'tile-activities', 'tile-assistant']);
+    await page.getByText('不会用，请打电话给社区').waitFor();
+    expect(await page.getByTestId('tile-guide').isVisible()).toBe(false);
     await shot(page, 'h5-home-elder');
+    await page.getByTestId('more-services').locator('summary').click();
+    await page.getByTestId('tile-guide').waitFor();
 
     await page.reload();
     await page.getByText('我要上报').waitFor();

@@ -179,6 +179,8 @@ export const en: Record<MessageKey, string> = {
   'h5.profile': 'Me',
   'h5.hello': 'Hello, {name}',
   'h5.intro': 'Spot a problem? Snap it and report it to your grid.',
+  'h5.elderIntro': 'Tap a big button below. Not sure how? Call the community, or ask your grid worker to do it for you.',
+  'h5.moreServices': 'More services ({count})',
   'h5.hotline': 'In an emergency call 110 / 119 / 120',
   'h5.profileTitle': 'My profile',
   'h5.myInfo': 'My registration',

@@ -180,6 +180,8 @@ export const zhCN = {
   'h5.profile': '我的',
   'h5.hello': '{name}，您好',
   'h5.intro': '有事找网格，随手拍、随时报',
+  'h5.elderIntro': '有事点下面的大按钮。不会用，请打电话给社区，或找网格员帮您办。',
+  'h5.moreServices': '更多服务（{count} 项）',
   'h5.hotline': '紧急情况请拨打 110 / 119 / 120',
   'h5.profileTitle': '个人信息',
   'h5.myInfo': '我的登记信息',
