@@ -6,8 +6,7 @@
  * on a free port, Debian's chromium through playwright-core. Screenshots go to test-results/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { pdfText } from '../../src/platform/pdf/extract.js';
+import { ensureWebBuild } from './web-build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -28,10 +28,7 @@ let base: string;
 let tmpData: string | null = null;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
-    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('web build failed');
-  }
+  ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
   tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-mediation-'));
   const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };

@@ -9,8 +9,7 @@
  * test-results/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createActivity } from '../../src/modules/services/index.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
+import { ensureWebBuild } from './web-build.js';
 
 const require = createRequire(import.meta.url);
 // jsqr is CommonJS with a default export: under ESM the function may sit on .default
@@ -42,10 +42,7 @@ let base: string;
 let tmpData: string | null = null;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
-    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('web build failed');
-  }
+  ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
   tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-svc-'));
   const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };

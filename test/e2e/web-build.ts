@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The newest modification time of any file under a directory (0 when it has none). */
@@ -18,7 +18,25 @@ export function newestMtime(dir: string): number {
  */
 export function ensureWebBuild(root: string, sources = 'web/src'): void {
   const index = join(root, 'web/dist/index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(root, sources))) return;
-  const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('web build failed');
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(root, sources));
+  if (fresh()) return;
+  // Browser test files run in parallel: one builds while the others wait, then finds it fresh.
+  const lock = join(root, 'web/.build-lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (fresh()) return;
+    // NODE_ENV is 'test' inside Vitest; inherited, it would make a development build of React and
+    // antd whose console warnings the browser tests count as errors
+    const r = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    if (r.status !== 0) throw new Error('web build failed');
+  } finally {
+    rmdirSync(lock);
+  }
 }
