@@ -67,6 +67,28 @@ const viewProxy = (p: ProxyRow, residentName: string): ProxyView => ({
 /** The staff actor acting for a resident: every write it makes records both people. */
 export const actingFor = (actor: Actor, residentId: string): Actor => ({ ...actor, actingForResidentId: residentId });
 
+/**
+ * The start of every proxy action: the permission, a retry answered with the record it already made
+ * (by idempotency key), and the resident — in the caller's scope (404 outside) and still registered.
+ */
+async function beginProxy(
+  ctx: AppContext,
+  actor: Actor,
+  residentId: string,
+  idempotencyKey: string | null | undefined,
+  reveal: Parameters<typeof getResident>[3] = [],
+): Promise<{ replay: ProxyView } | { replay: null; key: string | null; r: Awaited<ReturnType<typeof getResident>>; as: Actor }> {
+  requirePermission(actor, 'gridwork.proxy');
+  const key = idempotencyKey ? `${actor.userId ?? actor.username}:${idempotencyKey}` : null;
+  if (key) {
+    const p = await proxyRepo.byIdemKey(ctx.db, key);
+    if (p) return { replay: { ...(await proxyView(ctx, p)), created: false } };
+  }
+  const r = await getResident(ctx, actor, residentId, reveal);
+  if (r.status !== 'resident') throw conflict('该居民已不在册');
+  return { replay: null, key, r, as: actingFor(actor, r.id) };
+}
+
 function newCode(): string {
   let s = 'D';
   for (let i = 0; i < 7; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
@@ -83,16 +105,10 @@ export async function proxyReportCase(
   actor: Actor,
   input: { residentId: string; description: string; location: { lng: number; lat: number }; address?: string | null; categoryCode?: string | null; photos?: string[]; idempotencyKey?: string | null },
 ): Promise<ProxyView> {
-  requirePermission(actor, 'gridwork.proxy');
-  const key = input.idempotencyKey ? `${actor.userId ?? actor.username}:${input.idempotencyKey}` : null;
-  if (key) {
-    const p = await proxyRepo.byIdemKey(ctx.db, key);
-    if (p) return { ...(await proxyView(ctx, p)), created: false };
-  }
-  // scope (404 outside); the phone goes to the case's reporter fields (encrypted there), so reading it is logged
-  const r = await getResident(ctx, actor, input.residentId, ['phone']);
-  if (r.status !== 'resident') throw conflict('该居民已不在册');
-  const as = actingFor(actor, r.id);
+  // the phone goes to the case's reporter fields (encrypted there), so reading it is logged
+  const b = await beginProxy(ctx, actor, input.residentId, input.idempotencyKey, ['phone']);
+  if (b.replay) return b.replay;
+  const { key, r, as } = b;
   const c = await reportCase(ctx, as, {
     description: input.description,
     location: input.location,
@@ -169,15 +185,9 @@ export async function proxyApplyService(
   actor: Actor,
   input: { residentId: string; matterId: string; details?: string | null; phone?: string | null; files?: string[]; idempotencyKey?: string | null },
 ): Promise<ProxyView> {
-  requirePermission(actor, 'gridwork.proxy');
-  const key = input.idempotencyKey ? `${actor.userId ?? actor.username}:${input.idempotencyKey}` : null;
-  if (key) {
-    const p = await proxyRepo.byIdemKey(ctx.db, key);
-    if (p) return { ...(await proxyView(ctx, p)), created: false };
-  }
-  const r = await getResident(ctx, actor, input.residentId); // scope: 404 outside
-  if (r.status !== 'resident') throw conflict('该居民已不在册');
-  const as = actingFor(actor, r.id);
+  const b = await beginProxy(ctx, actor, input.residentId, input.idempotencyKey);
+  if (b.replay) return b.replay;
+  const { key, r, as } = b;
   const a = await applyForMatter(ctx, actor, { matterId: input.matterId, residentId: r.id, details: input.details ?? '', phone: input.phone ?? null, files: input.files ?? [] });
   const now = ctx.clock.now();
   const row: ProxyInsert = {
@@ -210,15 +220,9 @@ export async function proxyApplyService(
  * resident's receipt shows the outcome (报名成功 or the place on the waiting list).
  */
 export async function proxySignUp(ctx: AppContext, actor: Actor, input: { residentId: string; activityId: string; idempotencyKey?: string | null }): Promise<ProxyView> {
-  requirePermission(actor, 'gridwork.proxy');
-  const key = input.idempotencyKey ? `${actor.userId ?? actor.username}:${input.idempotencyKey}` : null;
-  if (key) {
-    const p = await proxyRepo.byIdemKey(ctx.db, key);
-    if (p) return { ...(await proxyView(ctx, p)), created: false };
-  }
-  const r = await getResident(ctx, actor, input.residentId); // scope: 404 outside
-  if (r.status !== 'resident') throw conflict('该居民已不在册');
-  const as = actingFor(actor, r.id);
+  const b = await beginProxy(ctx, actor, input.residentId, input.idempotencyKey);
+  if (b.replay) return b.replay;
+  const { key, r, as } = b;
   // the title for the receipt; services decides below whether the sign-up is allowed
   let title = '社区活动';
   let startsAt: string | null = null;
