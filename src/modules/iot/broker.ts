@@ -55,6 +55,8 @@ export async function decodeMessage(pipeline: IngestPipeline, ctx: AppContext, d
 }
 
 const DEVICE_TOPIC = /^v1\/devices\/([^/]+)\/(telemetry|attributes)$/;
+/** A gateway topic stamped with the gateway's token by the broker (deploy/mosquitto plugin). */
+const GATEWAY_TOPIC = /^v1\/gateway\/([^/]+)\/(telemetry|attributes|connect|disconnect)$/;
 
 // ---------------------------------------------------------------- embedded broker (aedes)
 
@@ -162,8 +164,11 @@ export async function startEmbeddedBroker(ctx: AppContext, pipeline: IngestPipel
 
 /**
  * The server as a subscriber of an external broker. An external broker does not tell subscribers
- * who published, so devices publish to `v1/devices/<token>/telemetry` (the broker's ACL binds the
- * topic to the username: Mosquitto `pattern write v1/devices/%u/#`). The session is persistent
+ * who published, so the token must be in the topic: `v1/devices/<token>/telemetry`. Devices either
+ * publish there themselves (the broker's ACL binds the topic to the username: Mosquitto
+ * `pattern write v1/devices/%u/#`), or publish the ThingsBoard way to `v1/devices/me/…` and
+ * `v1/gateway/…` and the broker stamps the username into the topic (deploy/mosquitto's plugin:
+ * `v1/devices/<token>/…`, `v1/gateway/<token>/…`). The session is persistent
  * (fixed client id, clean start off, session expiry) and subscribed at QoS 1, so the broker queues
  * messages while the server is down. The client is a small MQTT 5 client of our own over
  * mqtt-packet: it acknowledges each message only after the batch holding it committed, while many
@@ -239,6 +244,8 @@ export function startExternalSubscriber(ctx: AppContext, pipeline: IngestPipelin
             subscriptions: [
               { topic: 'v1/devices/+/telemetry', qos: 1 },
               { topic: 'v1/devices/+/attributes', qos: 1 },
+              { topic: 'v1/gateway/+/telemetry', qos: 1 },
+              { topic: 'v1/gateway/+/attributes', qos: 1 },
             ],
           } as mqttPacket.ISubscribePacket);
           ping = setInterval(() => send({ cmd: 'pingreq' }), 15_000);
@@ -267,8 +274,10 @@ export function startExternalSubscriber(ctx: AppContext, pipeline: IngestPipelin
             flushAcks();
           };
           const m = DEVICE_TOPIC.exec(pub.topic);
-          if (!m) return finish();
-          const token = decodeURIComponent(m[1]!);
+          const g = m ? null : GATEWAY_TOPIC.exec(pub.topic);
+          if (!m && (!g || g[2] === 'connect' || g[2] === 'disconnect')) return finish();
+          const token = decodeURIComponent((m ?? g)![1]!);
+          const kind = m ? (m[2] as 'telemetry' | 'attributes') : (`gateway/${g![2]}` as 'gateway/telemetry' | 'gateway/attributes');
           void (async () => {
             let dec: Decoded;
             try {
@@ -278,7 +287,7 @@ export function startExternalSubscriber(ctx: AppContext, pipeline: IngestPipelin
                 ctx.log.debug({ topic: pub.topic.replace(token, '***') }, 'iot: message for an unknown device token dropped');
                 return finish();
               }
-              dec = await decodeMessage(pipeline, ctx, device, m[2] as 'telemetry' | 'attributes', pub.payload as Buffer);
+              dec = await decodeMessage(pipeline, ctx, device, kind, pub.payload as Buffer);
             } catch (err) {
               if (err instanceof PayloadError) {
                 pipeline.stats.rejected++;

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import { startPluginMosquitto } from '../../../test/mosquitto.js';
 import { brokerStatus, iotIdle } from './index.js';
 
 /**
@@ -220,6 +221,22 @@ scenario('external Mosquitto on 127.0.0.1:1883 (mosquitto_pub, topic v1/devices/
       // Remove the test's persistent session from the shared broker.
       const c = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { clientId, clean: true, protocolVersion: 5, reconnectPeriod: 0 });
       await c.endAsync();
+    },
+  };
+});
+
+scenario('Mosquitto with the OneGrid plugin (mosquitto_pub as the token, topic v1/devices/me/telemetry)', async () => {
+  const broker = await startPluginMosquitto();
+  const t = await startTestApp({ env: { MQTT_URL: broker.url, MQTT_CLIENT_ID: `onegrid-test-${randomBytes(4).toString('hex')}`, ONEGRID_JOBS: 'false', IOT_VERIFY_NORMAL_SECONDS: String(VERIFY_S) } });
+  await until(async () => brokerStatus(t.og.ctx)?.ok, 'the subscription to the private Mosquitto');
+  return {
+    t,
+    async publish(token, values) {
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-u', token, '-t', 'v1/devices/me/telemetry', '-q', '1', '-m', JSON.stringify(values)]);
+    },
+    async close() {
+      await t.close();
+      await broker.stop();
     },
   };
 });
