@@ -11,3 +11,15 @@ export function errorText(err: unknown, t: TFunction): string {
   }
   return t('common.loadFailed');
 }
+
+/**
+ * The form's values, or null when a field is invalid: antd marks the fields itself, and a modal's
+ * onOk must not reject (an unhandled rejection, and the modal stays in a loading state).
+ */
+export async function validValues<T>(form: { validateFields: () => Promise<T> }): Promise<T | null> {
+  try {
+    return await form.validateFields();
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { App, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { EditOutlined, PlusOutlined, RedoOutlined } from '@ant-design/icons';
 import { api } from '../../api';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { fmt } from '../cases/common';
@@ -84,12 +84,8 @@ export default function WebhooksPage() {
     form.setFieldsValue(s === 'new' ? { name: '', url: '', events: (events.data ?? []).map((e) => e.code) } : { name: s.name, url: s.url, events: s.events });
   };
   const save = async () => {
-    let v: SubscriberForm;
-    try {
-      v = await form.validateFields();
-    } catch {
-      return; // the form shows what is missing
-    }
+    const v = await validValues<SubscriberForm>(form);
+    if (!v) return; // the form shows what is missing
     setSaving(true);
     try {
       if (editing === 'new') await api('/webhooks/subscribers', { method: 'POST', body: { name: v.name, url: v.url, events: v.events, secret: v.secret } });

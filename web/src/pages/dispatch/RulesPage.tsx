@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, 
 import { DeleteOutlined, EditOutlined, EyeOutlined, MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, ApiError } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { Category, Department } from '../../types';
@@ -73,7 +73,8 @@ export default function RulesPage() {
   };
 
   const save = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     const params = v.kind === 'service_area' ? { departmentCode: v.departmentCode || null } : v.kind === 'cover_type' ? { map: Object.fromEntries((v.map ?? []).filter((x) => x?.key && x?.dept).map((x) => [x.key.trim(), x.dept])) } : {};
     const body = { name: v.name, kind: v.kind, priority: v.priority, categoryCodes: v.categoryCodes ?? [], categoryGroups: v.categoryGroups ?? [], params, active: v.active };
     setSaving(true);
@@ -155,7 +156,8 @@ export default function RulesPage() {
   const [preview, setPreview] = useState<PreviewResult | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const runPreview = async () => {
-    const v = await pform.validateFields();
+    const v = await validValues(pform);
+    if (!v) return;
     if (!v.text?.trim() && !v.categoryCode) return message.warning(tl({ zh: '请填写描述或选择分类', en: 'Give a text or a category' }));
     const hasPoint = v.lng != null && v.lat != null;
     setPreviewing(true);

@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Select, Spac
 import { EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, ApiError } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { Category } from '../../types';
@@ -52,7 +52,8 @@ export default function AlarmRulesPage() {
   };
 
   const save = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     setSaving(true);
     try {
       const common = {

@@ -5,6 +5,7 @@ import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
 import type { PageResult } from '../../types';
 import { fmtTime, useAction } from './common';
+import { validValues } from '../../errors';
 
 interface Rule {
   id: string;
@@ -114,7 +115,8 @@ export default function ClaimsPage() {
         onCancel={() => setRuleOpen(false)}
         confirmLoading={busy}
         onOk={async () => {
-          const v = await form.validateFields();
+          const v = await validValues(form);
+          if (!v) return;
           const r = await run(() => api('/ledger/rules', { method: 'POST', body: v }), tl({ zh: '已保存', en: 'Saved' }));
           if (r) {
             setRuleOpen(false);

@@ -5,6 +5,7 @@ import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
 import type { PageResult } from '../../types';
 import { REWARD_KINDS, RedemptionTag, fmtTime, useAction, type Redemption, type Reward } from './common';
+import { validValues } from '../../errors';
 
 /** 积分兑换: the catalogue with stock, and the verification of redemption codes (merchants and staff). */
 export default function RewardsPage() {
@@ -102,7 +103,8 @@ export default function RewardsPage() {
         onCancel={() => setOpen(false)}
         confirmLoading={busy}
         onOk={async () => {
-          const v = await form.validateFields();
+          const v = await validValues(form);
+          if (!v) return;
           if (await run(() => api('/ledger/rewards', { method: 'POST', body: v }), tl({ zh: '已保存', en: 'Saved' }))) {
             setOpen(false);
             form.resetFields();

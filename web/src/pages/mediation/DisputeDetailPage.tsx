@@ -5,7 +5,7 @@ import { DownloadOutlined, EyeOutlined, WarningOutlined } from '@ant-design/icon
 import dayjs from 'dayjs';
 import { api, ApiError } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { EVENT_TYPES, FOLLOWUP_OUTCOMES, JUDICIAL, PARTY_ROLES, RISKS, RULES, RiskTag, StateTag, TIERS, TYPES, fmt, useOptions, type Agreement, type DisputeDetail, type Expert, type Followup, type Session } from './common';
@@ -59,7 +59,8 @@ export default function DisputeDetailPage() {
 
   const submit = async () => {
     if (!pending) return;
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     const base = `/mediation/disputes/${d.id}`;
     switch (pending.kind) {
       case 'accept':

@@ -4,7 +4,7 @@ import { App, Button, Card, Checkbox, Form, Input, Modal, Select, Space, Table, 
 import { PlusOutlined, SearchOutlined, WarningOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode, PageResult } from '../../types';
@@ -81,7 +81,8 @@ export default function DisputesPage() {
   ];
 
   const create = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     setSaving(true);
     try {
       const d = await api<DisputeDetail>('/mediation/disputes', {

@@ -6,6 +6,7 @@ import { useI18n } from '../../i18n';
 import type { PageResult } from '../../types';
 import { fmtTime, useAction } from '../ledger/common';
 import { EVALUATOR_KINDS, LOG_KINDS, NEED_CATEGORIES, ProjectStatusTag, type Project, type ProjectDetail } from './common';
+import { validValues } from '../../errors';
 
 interface Need {
   id: string;
@@ -186,7 +187,8 @@ export default function ProjectsPage() {
         confirmLoading={busy}
         onCancel={() => setCreating(false)}
         onOk={async () => {
-          const v = await form.validateFields();
+          const v = await validValues(form);
+          if (!v) return;
           const body = { ...v, dueOn: v.dueOn || undefined, weights: { resident: v.wr, staff: v.ws, third_party: v.wt } };
           delete body.wr;
           delete body.ws;
