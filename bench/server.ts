@@ -25,6 +25,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Servers still running: stopped with the bench when it is interrupted or exits, never orphaned. */
+const live = new Set<ChildProcess>();
+const killAll = () => {
+  for (const p of live) p.kill('SIGKILL');
+};
+process.once('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+  });
+}
+
 /** Starts the real server (`src/main.ts`) as a child process and waits until /readyz answers. */
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const port = await freePort();
@@ -34,6 +47,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ONEGRID_DATA_DIR: dataDir, ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', MQTT_PORT: String(await freePort()), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000;
   for (;;) {
