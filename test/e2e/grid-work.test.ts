@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * A grid worker on a phone (375×812): starts a patrol, the phone's positions become the track, a
- * problem is reported from the patrol, a second one is made without signal and sent once when the
- * signal returns, and the patrol ends with a summary.
+ * problem is reported from the patrol, a second one (with a photo) is made without signal and sent
+ * once when the signal returns, and the patrol ends with a summary. Then two household visits, each with a photo:
+ * one with signal, one without (queued on the phone with its photo, sent once when the signal returns).
  *
  * Screenshots go to test-results/screenshots/.
  */
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
@@ -49,6 +51,13 @@ afterAll(async () => {
 });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** true once the visit record showing `text` displays a photo that loaded from the server */
+const recordPhotoLoaded = (page: Page, text: string) =>
+  page.waitForFunction((t) => {
+    const row = [...document.querySelectorAll('[data-testid="visit-record"]')].find((e) => e.textContent?.includes(t));
+    const img = row?.querySelector('img');
+    return !!img && img.src.includes('/api/files/') && img.complete && img.naturalWidth > 0;
+  }, text);
 /** a point inside grid 430103007001G01 (lattice cell 0,3) */
 const inG1 = (u: number, v: number) => {
   const [longitude, latitude] = pointInCell(0, 3, u, v);
@@ -56,7 +65,7 @@ const inG1 = (u: number, v: number) => {
 };
 
 describe('grid worker on a phone', () => {
-  it('runs a patrol, reports a problem from it (one of them offline, sent once), and ends with a summary', async () => {
+  it('runs a patrol, reports a problem from it (one of them offline, sent once), ends with a summary, and records visits with photos (one offline)', async () => {
     const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, locale: 'zh-CN', deviceScaleFactor: 2 });
     await ctx.grantPermissions(['geolocation'], { origin: base });
     await ctx.setGeolocation(inG1(0.3, 0.3));
@@ -105,11 +114,14 @@ describe('grid worker on a phone', () => {
     await page.getByTestId('report-submit').click();
     await page.getByTestId('report-list').getByText(/^\d{13}$/).first().waitFor();
 
-    // no signal: the report is kept on the phone …
+    // no signal: the report and its photo are kept on the phone …
+    const jpeg = (r: number) => sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g: 120, b: 200 } } }).jpeg().toBuffer();
     const second = '巡查发现路边垃圾堆积，无人清运';
     await ctx.setOffline(true);
     await page.getByTestId('net-status').getByText('离线').waitFor();
     await page.getByTestId('report-description').fill(second);
+    await page.getByTestId('report-photos').setInputFiles({ name: 'rubbish.jpg', mimeType: 'image/jpeg', buffer: await jpeg(90) });
+    await page.getByTestId('report-photos-item').getByText('待上传').waitFor();
     await page.getByTestId('report-submit').click();
     await page.getByTestId('queue-count').getByText('待发送 1').waitFor();
     expect(await og.ctx.db.selectFrom('cases').select('id').where('description', '=', second).execute()).toHaveLength(0);
@@ -119,9 +131,11 @@ describe('grid worker on a phone', () => {
     await ctx.setOffline(false);
     await page.getByTestId('queue-count').getByText('待发送 0').waitFor({ timeout: 60_000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-list"] .ant-tag-green').length === 2, undefined, { timeout: 30_000 });
-    const sent = await og.ctx.db.selectFrom('cases').select(['id', 'channel']).where('description', '=', second).execute();
+    const sent = await og.ctx.db.selectFrom('cases').select(['id', 'channel', 'photos']).where('description', '=', second).execute();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.channel).toBe('patrol');
+    // the photo taken without signal went up with it
+    expect(sent[0]!.photos).toHaveLength(1);
 
     // end with a summary
     await page.getByTestId('patrol-summary-input').fill('巡查桥头第1网格，发现问题两处，均已上报。');
@@ -132,6 +146,54 @@ describe('grid worker on a phone', () => {
     expect(ended.state).toBe('ended');
     expect(await og.ctx.db.selectFrom('patrol_cases').select('case_id').where('patrol_id', '=', patrol.id).execute()).toHaveLength(2);
     await shot(page, 'gridwork-phone-summary');
+
+    // a household visit with a photo from the phone
+    const pickResident = async () => {
+      await page.getByTestId('visit-resident').click();
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+    };
+    const notes1 = '入户走访：老人身体良好，厨房燃气软管老化';
+    await pickResident();
+    await page.getByTestId('visit-notes').fill(notes1);
+    await page.getByTestId('visit-photos').setInputFiles({ name: 'kitchen.jpg', mimeType: 'image/jpeg', buffer: await jpeg(30) });
+    await page.getByTestId('visit-photos-item').getByText('已上传').waitFor();
+    await page.getByTestId('visit-submit').click();
+    await page.getByTestId('visit-record').filter({ hasText: notes1 }).waitFor();
+    await recordPhotoLoaded(page, notes1);
+    const v1 = await og.ctx.db.selectFrom('visits').select(['id', 'photos', 'kind']).where('notes', '=', notes1).execute();
+    expect(v1).toHaveLength(1);
+    expect(v1[0]!.photos).toHaveLength(1);
+    expect(await og.ctx.db.selectFrom('files').select('id').where('ref_type', '=', 'visit').where('ref_id', '=', v1[0]!.id).execute()).toHaveLength(1);
+    await shot(page, 'gridwork-phone-visit-photo');
+
+    // no signal: the visit and its photo stay on the phone …
+    const notes2 = '无信号时入户：独居老人需要助餐服务';
+    await ctx.setOffline(true);
+    await page.getByTestId('net-status').getByText('离线').waitFor();
+    await pickResident();
+    await page.getByTestId('visit-notes').fill(notes2);
+    await page.getByTestId('visit-photos').setInputFiles({ name: 'meal.jpg', mimeType: 'image/jpeg', buffer: await jpeg(200) });
+    await page.getByTestId('visit-photos-offline-note').waitFor();
+    await page.getByTestId('visit-photos-item').getByText('待上传').waitFor();
+    await page.getByTestId('visit-submit').click();
+    await page.getByTestId('queue-count').getByText('待发送 1').waitFor();
+    await page.getByTestId('visit-queued').filter({ hasText: notes2 }).getByText('照片 1 张待上传').waitFor();
+    expect(await og.ctx.db.selectFrom('visits').select('id').where('notes', '=', notes2).execute()).toHaveLength(0);
+    await shot(page, 'gridwork-phone-visit-offline-queued');
+
+    // … and go to the server once, photo included, when the signal returns
+    await ctx.setOffline(false);
+    await page.getByTestId('queue-count').getByText('待发送 0').waitFor({ timeout: 60_000 });
+    await page.getByTestId('visit-record').filter({ hasText: notes2 }).waitFor({ timeout: 30_000 });
+    await recordPhotoLoaded(page, notes2);
+    const v2 = await og.ctx.db.selectFrom('visits').select(['id', 'photos']).where('notes', '=', notes2).execute();
+    expect(v2).toHaveLength(1);
+    expect(v2[0]!.photos).toHaveLength(1);
+    expect(v2[0]!.photos[0]).not.toBe(v1[0]!.photos[0]);
+    expect(await og.ctx.db.selectFrom('files').select('id').where('ref_type', '=', 'visit').where('ref_id', '=', v2[0]!.id).execute()).toHaveLength(1);
+    // the phone kept nothing behind
+    expect(await page.evaluate(() => localStorage.getItem('og.gridwork.queue'))).toBe('[]');
+    await shot(page, 'gridwork-phone-visits');
 
     // nothing on the page overflows the phone's width
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

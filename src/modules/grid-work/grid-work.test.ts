@@ -239,6 +239,53 @@ describe('household visits', () => {
     expect(flags.has(a.id)).toBe(true);
     await t.req('PUT', `/api/grid-work/visit-rules/${encodeURIComponent('独居老人')}`, { cookie: admin, body: { intervalDays: 7 } });
   });
+
+  it('records a visit with photos once per idempotency key (a retry, or two at once), and shows the photos only within scope', async () => {
+    const gw = await as('grid_worker.qiaotou');
+    const r = await residentIn(G1);
+    const [p1, p2] = [await photoBy('grid_worker.qiaotou'), await photoBy('grid_worker.qiaotou')];
+    const visitsOf = () => t.og.ctx.db.selectFrom('visits').select(['id', 'photos', 'notes']).where('resident_id', '=', r.id).where('notes', '=', '入户查看，屋顶漏水').execute();
+    const body = { residentId: r.id, notes: '入户查看，屋顶漏水', kind: 'home', photos: [p1, p2], visitedAt: new Date(t.clock.now().getTime() - 3_600_000).toISOString(), idempotencyKey: 'visit-photo-0001' };
+
+    // the phone's first try and its retry (the answer was lost) arrive together
+    const [a, b] = await Promise.all([t.req('POST', '/api/grid-work/visits', { cookie: gw, body }), t.req('POST', '/api/grid-work/visits', { cookie: gw, body })]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 201]);
+    expect(a.json().id).toBe(b.json().id);
+    // … and a third, later
+    const c = await t.req('POST', '/api/grid-work/visits', { cookie: gw, body });
+    expect(c.statusCode).toBe(200);
+    expect(c.json().id).toBe(a.json().id);
+    const rows = await visitsOf();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.photos).toEqual([p1, p2]);
+    const v = c.json();
+    expect(v.photos.map((p: { id: string }) => p.id)).toEqual([p1, p2]);
+    expect(v.visitedAt).toBe(body.visitedAt);
+    const files = await t.og.ctx.db.selectFrom('files').select(['id', 'ref_type', 'ref_id']).where('id', 'in', [p1, p2]).execute();
+    expect(files.every((f) => f.ref_type === 'visit' && f.ref_id === v.id)).toBe(true);
+    const audits = await t.og.ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'visit.record').where('entity_id', '=', v.id).execute();
+    expect(audits).toHaveLength(1);
+
+    // the worker's own list and the record show the photos
+    const mine = (await t.req('GET', '/api/grid-work/visits?mine=true&pageSize=50', { cookie: gw })).json();
+    expect(mine.items.find((x: { id: string }) => x.id === v.id).photos).toHaveLength(2);
+    // staff whose scope covers the visit see the photos; another community does not
+    const ca = await as('community_admin.qiaotou');
+    expect((await t.req('GET', `/api/grid-work/visits/${v.id}`, { cookie: ca })).json().photos).toHaveLength(2);
+    expect((await t.req('GET', `/api/files/${p1}/thumb`, { cookie: ca })).statusCode).toBe(200);
+    const other = await as('community_admin.mulian');
+    expect((await t.req('GET', `/api/grid-work/visits/${v.id}`, { cookie: other })).statusCode).toBe(404);
+    expect((await t.req('GET', `/api/files/${p1}`, { cookie: other })).statusCode).toBe(404);
+
+    // a photo already on this visit cannot go on another, nor can someone else's photo: 400, nothing written
+    const again = await t.req('POST', '/api/grid-work/visits', { cookie: gw, body: { ...body, idempotencyKey: 'visit-photo-0002' } });
+    expect(again.statusCode).toBe(400);
+    expect(again.json().error.message).toBe('照片已用于其他记录');
+    const foreign = await photoBy('grid_worker.mulian');
+    const theirs = await t.req('POST', '/api/grid-work/visits', { cookie: gw, body: { ...body, photos: [foreign], idempotencyKey: 'visit-photo-0003' } });
+    expect(theirs.statusCode).toBe(400);
+    expect(await visitsOf()).toHaveLength(1);
+  });
 });
 
 describe('proxy service (帮代办)', () => {

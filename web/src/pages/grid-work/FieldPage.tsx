@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Input, List, Select, Space, Tag, Typography } from 'antd';
 import { AimOutlined, CloudUploadOutlined, FlagOutlined, HomeOutlined, PlayCircleOutlined, StopOutlined, WifiOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { errorText } from '../../errors';
 import { useI18n } from '../../i18n';
-import { flush, newKey, pending, QUEUE_EVENT, sendOrQueue, type QueuedRequest } from './offlineQueue';
+import { Photos, fmt, type FileView } from '../cases/common';
+import { FieldPhotos, releasePhotos, splitPhotos, type FieldPhoto } from './FieldPhotos';
+import { flush, newKey, pending, QUEUE_EVENT, sendOrQueue, type FlushHandlers, type QueuedRequest } from './offlineQueue';
 
 interface Patrol {
   id: string;
@@ -23,6 +25,14 @@ interface PlanItem {
   tags: string[];
   dueAt: string;
   overdue: boolean;
+}
+interface VisitRecord {
+  id: string;
+  residentName?: string;
+  visitedAt: string;
+  kindName: string;
+  notes: string | null;
+  photos: FileView[];
 }
 interface Pos {
   at: string;
@@ -48,12 +58,21 @@ export default function FieldPage() {
   const [plan, setPlan] = useState<PlanItem[]>([]);
   const [visitResident, setVisitResident] = useState<string | undefined>();
   const [visitNotes, setVisitNotes] = useState('');
+  const [visitPhotos, setVisitPhotos] = useState<FieldPhoto[]>([]);
+  const [reportPhotos, setReportPhotos] = useState<FieldPhoto[]>([]);
+  const [visits, setVisits] = useState<VisitRecord[]>([]);
   const [busy, setBusy] = useState(false);
   const buffer = useRef<Pos[]>([]);
   const patrolRef = useRef<Patrol | null>(null);
   useEffect(() => {
     patrolRef.current = patrol;
   }, [patrol]);
+
+  const loadVisits = useCallback(() => {
+    api<{ items: VisitRecord[] }>('/grid-work/visits', { query: { mine: true, pageSize: 5 } })
+      .then((r) => setVisits(r.items))
+      .catch(() => undefined);
+  }, []);
 
   const onDelivered = useCallback((item: QueuedRequest, data: unknown) => {
     if (item.kind === 'report') {
@@ -65,14 +84,18 @@ export default function FieldPage() {
       const d = data as { pointCount?: number; distanceM?: number };
       setPatrol((p) => (p && p.state === 'active' ? { ...p, pointCount: d.pointCount ?? p.pointCount, distanceM: d.distanceM ?? p.distanceM } : p));
     }
-    if (item.kind === 'visit') message.success(tl({ zh: '离线走访记录已发送', en: 'Queued visit sent' }));
-  }, [message, tl]);
+    if (item.kind === 'visit') {
+      message.success(tl({ zh: '离线走访记录已发送', en: 'Queued visit sent' }));
+      loadVisits();
+    }
+  }, [message, tl, loadVisits]);
+  const handlers = useMemo<FlushHandlers>(() => ({ onSent: onDelivered, onFailed: (item, msg) => message.warning(`${item.label}：${msg}`) }), [onDelivered, message]);
 
   // connectivity and the queue
   useEffect(() => {
     const up = () => {
       setOnline(true);
-      void flush(onDelivered);
+      void flush(handlers);
     };
     const down = () => setOnline(false);
     const changed = () => setQueue(pending());
@@ -80,16 +103,16 @@ export default function FieldPage() {
     window.addEventListener('offline', down);
     window.addEventListener(QUEUE_EVENT, changed);
     const timer = window.setInterval(() => {
-      if (navigator.onLine && pending().length) void flush(onDelivered);
+      if (navigator.onLine && pending().length) void flush(handlers);
     }, 15_000);
-    if (navigator.onLine) void flush(onDelivered);
+    if (navigator.onLine) void flush(handlers);
     return () => {
       window.removeEventListener('online', up);
       window.removeEventListener('offline', down);
       window.removeEventListener(QUEUE_EVENT, changed);
       window.clearInterval(timer);
     };
-  }, [onDelivered]);
+  }, [handlers]);
 
   useEffect(() => {
     api<{ patrol: Patrol | null }>('/grid-work/patrols/active')
@@ -99,7 +122,8 @@ export default function FieldPage() {
     api<{ items: PlanItem[] }>('/grid-work/visits/plan', { query: { pageSize: 50 } })
       .then((r) => setPlan(r.items))
       .catch(() => undefined);
-  }, []);
+    loadVisits();
+  }, [loadVisits]);
 
   const sendPoints = useCallback(async () => {
     const p = patrolRef.current;
@@ -151,13 +175,18 @@ export default function FieldPage() {
     const text = description.trim();
     const body: Record<string, unknown> = { description: text, idempotencyKey: key };
     if (pos) body.location = { lng: pos.lng, lat: pos.lat };
+    const photos = splitPhotos(reportPhotos);
+    if (photos.ids.length) body.photos = photos.ids;
     setBusy(true);
-    const r = await sendOrQueue({ key, kind: 'report', label: text.slice(0, 20), path: `/grid-work/patrols/${patrol.id}/reports`, body });
+    const r = await sendOrQueue({ key, kind: 'report', label: text.slice(0, 20), path: `/grid-work/patrols/${patrol.id}/reports`, body }, photos.local);
     setBusy(false);
     if (r.error) {
       message.error(r.error);
       return;
     }
+    releasePhotos(reportPhotos);
+    setReportPhotos([]);
+    if (r.photosDropped) message.warning(tl({ zh: '此手机无法离线保存照片：问题已保存，但不含照片', en: 'This phone cannot keep photos offline: saved without photos' }));
     const number = r.sent ? ((r.data as { case?: { number?: string } })?.case?.number ?? null) : null;
     setReports((rs) => [...rs, { key, text, number }]);
     setDescription('');
@@ -170,7 +199,7 @@ export default function FieldPage() {
     setBusy(true);
     try {
       await sendPoints();
-      await flush(onDelivered);
+      await flush(handlers);
       const p = await api<Patrol>(`/grid-work/patrols/${patrol.id}/end`, { method: 'POST', body: { summary: summary.trim() || null } });
       setPatrol(p);
       setSummary('');
@@ -184,17 +213,29 @@ export default function FieldPage() {
   const visit = async () => {
     if (!visitResident) return;
     const key = newKey('visit');
-    const r = await sendOrQueue({ key, kind: 'visit', label: '走访', path: '/grid-work/visits', body: { residentId: visitResident, notes: visitNotes.trim() || null, visitedAt: new Date().toISOString(), kind: 'home', idempotencyKey: key, ...(patrol?.state === 'active' ? { patrolId: patrol.id } : {}) } });
+    const photos = splitPhotos(visitPhotos);
+    const who = plan.find((p) => p.residentId === visitResident)?.name ?? '';
+    const body: Record<string, unknown> = { residentId: visitResident, notes: visitNotes.trim() || null, visitedAt: new Date().toISOString(), kind: 'home', idempotencyKey: key, ...(patrol?.state === 'active' ? { patrolId: patrol.id } : {}) };
+    if (photos.ids.length) body.photos = photos.ids;
+    setBusy(true);
+    const r = await sendOrQueue({ key, kind: 'visit', label: `走访 ${who}`.trim(), path: '/grid-work/visits', body }, photos.local);
+    setBusy(false);
     if (r.error) message.error(r.error);
-    else if (r.sent) message.success(tl({ zh: '走访已登记', en: 'Visit recorded' }));
-    else message.warning(tl({ zh: '当前无网络，走访已保存，恢复网络后自动发送', en: 'Offline: visit saved, will be sent when back online' }));
+    else if (r.sent) {
+      message.success(tl({ zh: '走访已登记', en: 'Visit recorded' }));
+      loadVisits();
+    } else message.warning(tl({ zh: '当前无网络，走访已保存，恢复网络后自动发送', en: 'Offline: visit saved, will be sent when back online' }));
+    if (r.photosDropped) message.warning(tl({ zh: '此手机无法离线保存照片：走访已保存，但不含照片', en: 'This phone cannot keep photos offline: visit saved without photos' }));
     if (!r.error) {
+      releasePhotos(visitPhotos);
+      setVisitPhotos([]);
       setVisitNotes('');
       setVisitResident(undefined);
     }
   };
 
   const active = patrol?.state === 'active';
+  const queuedVisits = queue.filter((q) => q.kind === 'visit');
   return (
     <div style={{ padding: 12 }} data-testid="field-page">
       <Space style={{ marginBottom: 12, flexWrap: 'wrap' }}>
@@ -228,6 +269,7 @@ export default function FieldPage() {
             </Descriptions>
             <Typography.Text strong>{tl({ zh: '发现问题', en: 'Report a problem' })}</Typography.Text>
             <Input.TextArea rows={3} value={description} onChange={(e) => setDescription(e.target.value)} placeholder={tl({ zh: '描述看到的问题，如：路灯不亮、井盖缺失', en: 'What did you see?' })} data-testid="report-description" maxLength={2000} style={{ margin: '6px 0' }} />
+            <FieldPhotos value={reportPhotos} onChange={setReportPhotos} testId="report-photos" />
             <Button block icon={<FlagOutlined />} onClick={report} disabled={!description.trim()} loading={busy} data-testid="report-submit">
               {tl({ zh: '上报问题', en: 'Report' })}
             </Button>
@@ -282,9 +324,45 @@ export default function FieldPage() {
           options={plan.map((p) => ({ value: p.residentId, label: `${p.name}（${p.tags.join('、')}）${p.overdue ? ' · 已逾期' : ''}` }))}
         />
         <Input.TextArea rows={2} value={visitNotes} onChange={(e) => setVisitNotes(e.target.value)} placeholder={tl({ zh: '走访情况', en: 'Notes' })} style={{ margin: '6px 0' }} data-testid="visit-notes" />
-        <Button block icon={<HomeOutlined />} onClick={visit} disabled={!visitResident} data-testid="visit-submit">
+        <FieldPhotos value={visitPhotos} onChange={setVisitPhotos} testId="visit-photos" />
+        <Button block icon={<HomeOutlined />} onClick={visit} disabled={!visitResident} loading={busy} data-testid="visit-submit">
           {tl({ zh: '登记走访', en: 'Record visit' })}
         </Button>
+        {(queuedVisits.length > 0 || visits.length > 0) && (
+          <List
+            size="small"
+            style={{ marginTop: 8 }}
+            header={<Typography.Text type="secondary">{tl({ zh: '我的走访记录', en: 'My visits' })}</Typography.Text>}
+            data-testid="visit-list"
+            dataSource={[...queuedVisits.map((q) => ({ key: q.key, queued: q })), ...visits.map((v) => ({ key: v.id, record: v }))]}
+            renderItem={(x) =>
+              'queued' in x && x.queued ? (
+                <List.Item data-testid="visit-queued">
+                  <Space direction="vertical" size={2} style={{ width: '100%' }}>
+                    <Space wrap>
+                      <Typography.Text strong>{x.queued.label}</Typography.Text>
+                      <Tag color="orange">{tl({ zh: '待发送', en: 'Queued' })}</Tag>
+                      {x.queued.localPhotos ? <Tag>{tl({ zh: `照片 ${x.queued.localPhotos} 张待上传`, en: `${x.queued.localPhotos} photo(s) to upload` })}</Tag> : null}
+                    </Space>
+                    {typeof x.queued.body.notes === 'string' && <Typography.Text>{x.queued.body.notes}</Typography.Text>}
+                  </Space>
+                </List.Item>
+              ) : 'record' in x && x.record ? (
+                <List.Item data-testid="visit-record">
+                  <Space direction="vertical" size={2} style={{ width: '100%' }}>
+                    <Space wrap>
+                      <Typography.Text strong>{x.record.residentName}</Typography.Text>
+                      <Tag color="green">{x.record.kindName}</Tag>
+                      <Typography.Text type="secondary">{fmt(x.record.visitedAt)}</Typography.Text>
+                    </Space>
+                    {x.record.notes && <Typography.Text>{x.record.notes}</Typography.Text>}
+                    <Photos photos={x.record.photos} />
+                  </Space>
+                </List.Item>
+              ) : null
+            }
+          />
+        )}
       </Card>
     </div>
   );

@@ -6,6 +6,7 @@ import { hasPermission, useMe } from '../../auth';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
+import { Photos, fmt, type FileView } from '../cases/common';
 
 interface PlanItem {
   residentId: string;
@@ -19,6 +20,16 @@ interface PlanItem {
   daysOverdue: number;
   flagged: boolean;
   responsible: string | null;
+}
+interface VisitRecord {
+  id: string;
+  residentName?: string;
+  visitorName: string;
+  visitedAt: string;
+  kindName: string;
+  notes: string | null;
+  needs: string | null;
+  photos: FileView[];
 }
 interface Rule {
   id: string;
@@ -36,6 +47,8 @@ export default function VisitsPage() {
   const [page, setPage] = useState(1);
   const plan = useApi<{ items: PlanItem[]; total: number; overdueTotal: number }>('/grid-work/visits/plan', { overdue, page, pageSize: 20 });
   const rules = useApi<Rule[]>('/grid-work/visit-rules');
+  const [recPage, setRecPage] = useState(1);
+  const records = useApi<{ items: VisitRecord[]; total: number }>('/grid-work/visits', { page: recPage, pageSize: 10 });
   const canEdit = hasPermission(me, 'gridwork.rules.write');
   const save = async (r: Rule, intervalDays: number | null, active = r.active) => {
     if (!intervalDays) return;
@@ -72,6 +85,24 @@ export default function VisitsPage() {
             { title: tl({ zh: '应访日期', en: 'Due' }), render: (_, r) => dayjs(r.dueAt).format('YYYY-MM-DD') },
             { title: tl({ zh: '状态', en: 'State' }), render: (_, r) => (r.overdue ? <Tag color="red">{`逾期 ${r.daysOverdue} 天`}{r.flagged ? ' ⚑' : ''}</Tag> : <Tag color="green">{tl({ zh: '正常', en: 'On time' })}</Tag>) },
             { title: tl({ zh: '责任人', en: 'Responsible' }), dataIndex: 'responsible' },
+          ]}
+        />
+      </Card>
+      <Card title={tl({ zh: '走访记录', en: 'Visit records' })}>
+        <Table<VisitRecord>
+          size="small"
+          rowKey="id"
+          loading={records.loading}
+          dataSource={records.data?.items ?? []}
+          pagination={{ current: recPage, total: records.data?.total ?? 0, pageSize: 10, onChange: setRecPage }}
+          data-testid="visit-records"
+          columns={[
+            { title: tl({ zh: '走访时间', en: 'When' }), render: (_, r) => fmt(r.visitedAt) },
+            { title: tl({ zh: '居民', en: 'Resident' }), dataIndex: 'residentName' },
+            { title: tl({ zh: '方式', en: 'Kind' }), dataIndex: 'kindName' },
+            { title: tl({ zh: '走访人', en: 'Visitor' }), dataIndex: 'visitorName' },
+            { title: tl({ zh: '走访情况', en: 'Notes' }), render: (_, r) => [r.notes, r.needs ? `${tl({ zh: '需求', en: 'Needs' })}：${r.needs}` : null].filter(Boolean).join('；') || '—' },
+            { title: tl({ zh: '照片', en: 'Photos' }), render: (_, r) => (r.photos.length ? <Photos photos={r.photos} /> : '—') },
           ]}
         />
       </Card>
