@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
 import { withTx } from '../../platform/context.js';
 import type { Executor, Tx } from '../../platform/db/database.js';
-import { systemActor, type Actor } from '../../platform/auth/actor.js';
+import { hasRole, systemActor, type Actor } from '../../platform/auth/actor.js';
 import { can, requirePermission } from '../../platform/auth/permissions.js';
 import { assertPathInScope, pathWithin, scopeCoversPath, scopeOf } from '../../platform/auth/scope.js';
 import { audit } from '../../platform/audit/audit.js';
@@ -593,9 +593,18 @@ export async function createRule(ctx: AppContext, actor: Actor, input: RuleInput
   return (await createRules(ctx, actor, [input]))[0]!;
 }
 
+/**
+ * Earning rules belong to no community: one rule applies to every community of the street, so a
+ * community admin (who holds ledger.manage for their own rewards and accounts) may not change them.
+ */
+function assertStreetRules(actor: Actor): void {
+  requirePermission(actor, 'ledger.manage');
+  if (!hasRole(actor, 'street_admin', 'admin')) throw forbidden('积分规则全街道通用，仅街道管理员可以维护');
+}
+
 /** Creates earning rules in one transaction. */
 export async function createRules(ctx: AppContext, actor: Actor, inputs: RuleInput[]): Promise<RuleView[]> {
-  requirePermission(actor, 'ledger.manage');
+  assertStreetRules(actor);
   for (const input of inputs)
     if (input.periodCap != null && input.periodCap < input.points) throw invalid('周期上限不能小于单次积分', [{ field: 'periodCap', message: '不能小于单次积分' }]);
   return withTx(ctx, async (trx) => {
@@ -625,7 +634,7 @@ export async function createRules(ctx: AppContext, actor: Actor, inputs: RuleInp
 }
 
 export async function updateRule(ctx: AppContext, actor: Actor, id: string, patch: Partial<Omit<RuleInput, 'code'>>): Promise<RuleView> {
-  requirePermission(actor, 'ledger.manage');
+  assertStreetRules(actor);
   return withTx(ctx, async (trx) => {
     const r = await ledgerRepo.ruleById(trx, id);
     if (!r) throw notFound('积分规则不存在');
