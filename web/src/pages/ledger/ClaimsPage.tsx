@@ -44,7 +44,8 @@ export default function ClaimsPage() {
   const [ruleOpen, setRuleOpen] = useState(false);
   const [form] = Form.useForm();
   const canApprove = me?.permissions.includes('ledger.approve');
-  const canManage = me?.permissions.includes('ledger.manage');
+  // earning rules apply street-wide: only street-level admins maintain them (the server says the same)
+  const canManageRules = me?.permissions.includes('ledger.manage') && me.roles.some((r) => r === 'street_admin' || r === 'admin');
   const review = (c: Claim, approve: boolean) =>
     run(() => api(`/ledger/claims/${c.id}/review`, { method: 'POST', body: { approve } }), approve ? tl({ zh: '已确认并发放积分', en: 'Approved' }) : tl({ zh: '已驳回', en: 'Rejected' })).then(() => claims.reload());
   return (
@@ -90,7 +91,7 @@ export default function ClaimsPage() {
             label: tl({ zh: '积分规则', en: 'Rules' }),
             children: (
               <>
-                {canManage && <Button type="primary" style={{ marginBottom: 12 }} onClick={() => setRuleOpen(true)}>{tl({ zh: '新建规则', en: 'New rule' })}</Button>}
+                {canManageRules && <Button type="primary" style={{ marginBottom: 12 }} onClick={() => setRuleOpen(true)}>{tl({ zh: '新建规则', en: 'New rule' })}</Button>}
                 <Table
                   rowKey="id"
                   dataSource={rules.data}
