@@ -1,6 +1,7 @@
 import type { ModuleManifest } from '../../platform/module.js';
 import { analyticsRoutes } from './routes.js';
 import { HOURLY_JOB, nextHour, refreshRollup, runEarlyWarningIn } from './service.js';
+import { EXTERNAL_IMPORT_JOB, runExternalImportBatch } from './imports.js';
 
 export { getDashboard, getHotspots, getRepeats, listWarnings, runEarlyWarning, refreshRollup, figuresOf, type Figures } from './service.js';
 export { dbscan, judgeDay, judgeWeek, poissonUpperTail } from './stats.js';
@@ -15,6 +16,7 @@ export const analyticsModule: ModuleManifest = {
   permissions: {
     'analytics.view': { roles: ['grid_worker', 'grid_leader', 'dispatcher', 'supervisor', 'community_admin', 'street_admin', 'auditor', 'admin'], description: '查看指挥中心大屏、热点、重复问题、预警与统计报表（本辖区）' },
     'analytics.warnings.ack': { roles: ['grid_worker', 'grid_leader', 'community_admin', 'street_admin', 'admin'], description: '确认异常预警' },
+    'analytics.import': { roles: ['dispatcher', 'community_admin', 'street_admin', 'admin'], description: '导入 12345 工单与信访记录（本辖区）' },
   },
   routes: analyticsRoutes,
   jobs: (ctx) => ({
@@ -26,6 +28,8 @@ export const analyticsModule: ModuleManifest = {
       // published as the job's transaction commits (the handler's last step)
       setImmediate(() => events.forEach((e) => ctx.events.publish(e)));
     },
+    // One batch of an external-record import (12345 / petitions) per run; the next batch is queued by the handler.
+    [EXTERNAL_IMPORT_JOB]: (trx, payload) => runExternalImportBatch(ctx, trx, payload as { importId: string; offset: number }),
   }),
   start: async (ctx) => {
     await refreshRollup(ctx);

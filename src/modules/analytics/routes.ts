@@ -3,13 +3,16 @@ import type { AppContext } from '../../platform/context.js';
 import { actorOf } from '../../platform/http/app.js';
 import { ErrorResponse, IdParams } from '../../platform/http/schemas.js';
 import * as svc from './service.js';
+import * as reports from './reports.js';
 import * as s from './schemas.js';
 import { LiveStream } from './stream.js';
+import { externalImportRoutes } from './imports-routes.js';
 
 export async function analyticsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const tags = ['analytics'];
   const live = new LiveStream(ctx);
   app.addHook('onClose', async () => live.close());
+  await externalImportRoutes(app, ctx);
 
   app.get<{ Querystring: s.PeriodQuery }>(
     '/analytics/dashboard',
@@ -39,6 +42,24 @@ export async function analyticsRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/analytics/warnings/:id/ack',
     { config: { permission: 'analytics.warnings.ack' }, schema: { tags, summary: '确认预警（已知晓、已安排处置）', params: IdParams, response: { 404: ErrorResponse } } },
     async (req) => svc.acknowledgeWarning(ctx, actorOf(req), req.params.id),
+  );
+
+  app.get<{ Querystring: s.ReportQuery }>(
+    '/analytics/reports',
+    { config: { permission: 'analytics.view' }, schema: { tags, summary: '周报、月报：指标与上期对比、每日趋势、高发问题、部门与网格排名、预警；format=pdf|xlsx 下载（记入审计）', querystring: s.ReportQuery, response: { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse } } },
+    async (req, reply) => {
+      const { format, ...q } = req.query;
+      if (!format || format === 'json') return reports.buildReport(ctx, actorOf(req), q);
+      const file = await reports.exportReport(ctx, actorOf(req), { ...q, format });
+      reply.header('Content-Disposition', `attachment; filename="${file.filename.ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename.utf8)}`);
+      return reply.type(file.contentType).send(file.body);
+    },
+  );
+
+  app.get(
+    '/analytics/reports/scopes',
+    { config: { permission: 'analytics.view' }, schema: { tags, summary: '可出报表的范围：本辖区及其下的街道、社区', response: { 403: ErrorResponse } } },
+    async (req) => reports.reportScopes(ctx, actorOf(req)),
   );
 
   app.get<{ Querystring: { nodeId?: string } }>(

@@ -30,11 +30,11 @@ export const StreamQuery = Type.Object({ nodeId: base.nodeId }, { additionalProp
 
 export const ReportQuery = Type.Object(
   {
-    kind: Type.Union([Type.Literal('weekly'), Type.Literal('monthly')], { description: '周报或月报' }),
-    format: Type.Union([Type.Literal('pdf'), Type.Literal('xlsx')]),
+    period: Type.Union([Type.Literal('week'), Type.Literal('month')], { description: '周报（周一至周日）或月报（自然月）' }),
     /** a day inside the week / month; default: the last complete week / month */
-    day: Type.Optional(Day),
+    date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: '周期内任一日期 YYYY-MM-DD（北京时间）；缺省为上一个完整的周或月' })),
     nodeId: base.nodeId,
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pdf'), Type.Literal('xlsx')], { description: 'json 预览（默认）；pdf、xlsx 下载（记入审计）' })),
   },
   { additionalProperties: false },
 );
