@@ -16,6 +16,9 @@ import { AlertOutlined as SvcSosIcon, CalendarOutlined as SvcActivityIcon, Custo
 import { BarChartOutlined as CasesEvalIcon, BellOutlined as CasesInboxIcon, CheckCircleOutlined as CasesVerifyIcon, FileTextOutlined as CasesDetailIcon, FireOutlined as CasesBoardIcon, InboxOutlined as CasesQueueIcon, ScheduleOutlined as CasesWorkIcon, SearchOutlined as CasesTrackIcon } from '@ant-design/icons';
 import { AlertOutlined as IotAlarmIcon, ApiOutlined as IotIcon, BranchesOutlined as DispatchRulesIcon, ControlOutlined as IotRulesIcon, EnvironmentOutlined as IotMapIcon, ExperimentOutlined as DispatchPlayIcon, HeatMapOutlined as DispatchEvalIcon, LineChartOutlined as IotDeviceIcon, WifiOutlined as IotDevicesIcon } from '@ant-design/icons';
 import { FundProjectionScreenOutlined as AnalyticsCenterIcon, SendOutlined as WebhooksIcon } from '@ant-design/icons';
+import { CloudUploadOutlined as AnalyticsImportIcon } from '@ant-design/icons';
+import { IssuesCloseOutlined as AnalyticsRepeatsIcon } from '@ant-design/icons';
+import { ReconciliationOutlined as AnalyticsReportsIcon } from '@ant-design/icons';
 import './pages/h5/services/services.css';
 import type { Localized } from './i18n';
 import type { Me, Role } from './types';
@@ -65,6 +68,9 @@ export const MENU_GROUPS: MenuGroup[] = [
 export const MENU: MenuEntry[] = [
   { key: 'home', label: { zh: '工作台', en: 'Dashboard' }, icon: DashboardOutlined, path: '/', page: lazy(() => import('./pages/console/HomePage')) },
   { key: 'analytics.center', label: { zh: '指挥中心大屏', en: 'Command center' }, icon: AnalyticsCenterIcon, path: '/analytics/command-center', permission: 'analytics.view', shortcut: true, page: lazy(() => import('./pages/analytics/CommandCenterPage')) },
+  { key: 'analytics.external-import', label: { zh: '12345/信访数据导入', en: '12345 / petition import' }, icon: AnalyticsImportIcon, path: '/analytics/external-import', permission: 'analytics.import', page: lazy(() => import('./pages/analytics/ExternalImportPage')) },
+  { key: 'analytics.repeats', label: { zh: '重复问题分析', en: 'Repeated problems' }, icon: AnalyticsRepeatsIcon, path: '/analytics/repeats', permission: 'analytics.view', page: lazy(() => import('./pages/analytics/RepeatsPage')) },
+  { key: 'analytics.reports', label: { zh: '统计报表', en: 'Reports' }, icon: AnalyticsReportsIcon, path: '/analytics/reports', permission: 'analytics.view', page: lazy(() => import('./pages/analytics/ReportsPage')) },
   { key: 'cases.queue', group: 'cases', label: { zh: '受理派遣', en: 'Dispatch queue' }, icon: CasesQueueIcon, path: '/cases/queue', permission: 'cases.dispatch', shortcut: true, page: lazy(() => import('./pages/cases/QueuePage')) },
   { key: 'cases.worklist', group: 'cases', label: { zh: '我的工单', en: 'My work' }, icon: CasesWorkIcon, path: '/cases/worklist', permission: 'cases.handle', shortcut: true, page: lazy(() => import('./pages/cases/WorklistPage')) },
   { key: 'cases.verify', group: 'cases', label: { zh: '核查任务', en: 'Verification' }, icon: CasesVerifyIcon, path: '/cases/verification', permission: 'cases.verify', shortcut: true, page: lazy(() => import('./pages/cases/VerifyPage')) },

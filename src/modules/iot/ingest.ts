@@ -7,6 +7,8 @@ import { newId } from '../../platform/ids.js';
 import { DEFAULT_OFFLINE_MINUTES, iotKeepable, iotKeepableAttributes, isHealthType } from './catalog.js';
 import { evaluate, type Reading, type Rule, type RuleState, type Transition } from './engine.js';
 import type { ParsedEntry } from './payload.js';
+import { alarmEvent } from './live.js';
+import type { DomainEvent } from '../../platform/events.js';
 import { iotRepo, type DeviceRow, type RuleRow } from './repository.js';
 
 /** Access tokens are looked up by their SHA-256 (tokens are random; the demo ones are public anyway). */
@@ -321,6 +323,7 @@ export class IngestPipeline {
       const iso = (t: number) => new Date(t).toISOString();
 
       const lost: string[] = [];
+      const live: DomainEvent[] = [];
       await this.ctx.db.transaction().execute(async (trx) => {
         await iotRepo.insertTelemetry(trx, [...rows.values()].map((r) => ({ d: r.d, t: iso(r.t), v: r.v })), now);
         await iotRepo.upsertLatest(trx, [...latest.values()].map((l) => ({ d: l.d, k: l.k, t: iso(l.t), v: l.v })));
@@ -360,11 +363,14 @@ export class IngestPipeline {
             if (!ok) lost.push(t.deviceId);
             else {
               await audit(trx, this.ctx.clock, systemActor(), { action: 'iot.alarm.raise', entity: 'iot_alarm', entityId: t.alarmId, after: { device: d.name, rule: t.rule.name, value: t.value, severity: t.rule.severity } });
+              live.push(alarmEvent({ id: t.alarmId, status: 'raised', alarmType: t.rule.alarmType, ruleName: t.rule.name, severity: t.rule.severity }, d, now));
             }
           } else if (t.type === 'clear') {
             const row = await iotRepo.clearAlarm(trx, t.alarmId, t.value, new Date(t.ts), 'device');
             if (row) {
               await audit(trx, this.ctx.clock, systemActor(), { action: 'iot.alarm.clear', entity: 'iot_alarm', entityId: t.alarmId, after: { status: row.status, by: 'device', value: t.value } });
+              const d = typeOf.get(t.deviceId);
+              if (d) live.push(alarmEvent({ id: t.alarmId, status: 'cleared', alarmType: row.alarm_type, ruleName: t.rule.name, severity: row.severity, clearedBy: 'device' }, d, now));
             }
           }
         }
@@ -376,6 +382,8 @@ export class IngestPipeline {
       this.stats.batches++;
       this.stats.lastBatchSize = readings.length;
       for (const it of items) it.done();
+      // the command center's live screens (in-process; after COMMIT so a screen never shows a rolled-back alarm)
+      for (const e of live) this.ctx.events.publish(e);
       try {
         this.onCommitted({ readings, transitions });
       } catch (err) {

@@ -8,6 +8,8 @@ import { CaseWorker } from './closure.js';
 import { DeviceDirectory, IngestPipeline, RuleBook } from './ingest.js';
 import type { Reading } from './engine.js';
 import { iotRepo, type TelemetryKeyDef } from './repository.js';
+import { alarmEvent } from './live.js';
+import type { DomainEvent } from '../../platform/events.js';
 
 /** The module's per-instance parts: caches, the ingest pipeline, the broker, the case worker. */
 export interface IotRuntime {
@@ -138,6 +140,7 @@ export async function runIotSweep(ctx: AppContext): Promise<void> {
   const now = ctx.clock.now();
   await rt.pipeline.runExclusive(async () => {
     const raised: Array<{ deviceId: string; ruleId: string; id: string }> = [];
+    const live: DomainEvent[] = [];
     for (const type of rt.types.keys()) {
       const minutes = rt.pipeline.rules.offlineMinutes(type);
       const rule = rt.pipeline.rules.of(type).find((r) => r.kind === 'offline' && r.enabled) ?? null;
@@ -174,12 +177,14 @@ export async function runIotSweep(ctx: AppContext): Promise<void> {
           if (ok) {
             raised.push({ deviceId: d.id, ruleId: rule.id, id });
             await audit(trx, ctx.clock, systemActor(), { action: 'iot.alarm.raise', entity: 'iot_alarm', entityId: id, after: { device: d.name, rule: rule.name, severity: rule.severity } });
+            live.push(alarmEvent({ id, status: 'raised', alarmType: rule.alarmType, ruleName: rule.name, severity: rule.severity }, { id: d.id, name: d.name, typeCode: d.type_code, nodePath: d.node_path, lng: d.lng, lat: d.lat }, now));
           }
         }
       });
     }
     // Adopt the new alarms into the rule state only after they committed.
     for (const r of raised) rt.pipeline.setState(r.deviceId, r.ruleId, { pendingSince: null, alarmId: r.id });
+    for (const e of live) ctx.events.publish(e);
     if (raised.length) rt.worker.kickPending();
   });
   await rt.worker.sweep();

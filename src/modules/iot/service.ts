@@ -18,6 +18,7 @@ import { decodeMessage } from './broker.js';
 import { PayloadError } from './payload.js';
 import { iotRepo, type AlarmRow, type AlarmStatus, type DeviceRow, type RuleOp, type RuleRow, type Severity } from './repository.js';
 import { brokerStatus, iotRuntime, loadTypes } from './runtime.js';
+import { alarmEvent } from './live.js';
 
 // ---------------------------------------------------------------- reference data
 
@@ -824,6 +825,9 @@ export async function clearAlarm(ctx: AppContext, actor: Actor, id: string) {
     }),
   );
   rt.pipeline.forgetDevice(after.device_id);
+  const d = await iotRepo.deviceById(ctx.db, after.device_id);
+  const rule = rt.pipeline.rules.all().find((r) => r.id === after.rule_id);
+  if (d) ctx.events.publish(alarmEvent({ id: after.id, status: 'cleared', alarmType: after.alarm_type, ruleName: rule?.name ?? after.alarm_type, severity: after.severity, clearedBy: 'person' }, { id: d.id, name: d.name, typeCode: d.type_code, nodePath: after.node_path, lng: d.lng, lat: d.lat }, ctx.clock.now()));
   return alarmWithDevice(ctx, after);
 }
 

@@ -1,12 +1,16 @@
 /**
  * 社区数据大脑 · 指挥中心: the full-screen command-center display (dark, large type, readable across
- * a room). Grids as polygons shaded by the period's case count (Leaflet, no tile server needed; the
- * deployment's tile URL from /api/meta when set), spatial clusters, live cases pushed over SSE,
- * today's figures, trend, category and department breakdowns, grid ranking and early warnings.
+ * a room). Grids as polygons shaded by the period's case count, a heat map of the cases and their
+ * spatial clusters (Leaflet + leaflet.heat, no tile server needed; the deployment's tile URL from
+ * /api/meta when set; each layer can be switched off), live cases and device alarms pushed over SSE,
+ * today's figures, and for a chosen period (today, 7 or 30 days, any range) the trend, category and
+ * department breakdowns, grid ranking with each grid's top problems, and early warnings.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import L from 'leaflet';
+// leaflet.heat extends the Leaflet object (`L.heatLayer`); it must come after leaflet
+import 'leaflet.heat';
 import 'leaflet/dist/leaflet.css';
 import type { Feature, Geometry } from 'geojson';
 import * as echarts from 'echarts/core';
@@ -53,9 +57,12 @@ interface Dashboard {
   warnings: Warning[];
 }
 interface Hotspots {
+  period: { from: string; to: string };
   byGrid: Array<{ path: string; name: string; count: number }>;
+  topCategoriesPerGrid: Array<{ path: string; name: string; top: Array<{ code: string | null; name: string; count: number }> }>;
   clusters: Array<{ count: number; lng: number; lat: number; radiusM: number; grid: string; topCategory: string; cases: Array<{ id: string; number: string }> }>;
   heat: Array<[number, number]>;
+  truncated: boolean;
 }
 interface LiveItem {
   key: string;
@@ -67,11 +74,48 @@ interface LiveItem {
   summary?: string;
   lng?: number;
   lat?: number;
-  text: string;
+  /** device alarms */
+  alarmId?: string;
+  status?: 'raised' | 'cleared';
+  severity?: string;
+}
+/** an active device alarm on the map (from the live stream) */
+interface AlarmMark {
+  alarmId: string;
+  lng: number;
+  lat: number;
+  severity: string;
+  label: string;
 }
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 const hhmm = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3_600_000).toISOString().slice(11, 19);
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+// ---------------------------------------------------------------- the period (Asia/Shanghai days)
+
+type PeriodKind = 'today' | '7d' | '30d' | 'custom';
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** today in Shanghai, YYYY-MM-DD */
+const shanghaiDay = (d = new Date()) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+const addDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
+const spanDays = (from: string, to: string) => Math.round((Date.parse(to + 'T00:00:00Z') - Date.parse(from + 'T00:00:00Z')) / 86_400_000) + 1;
+
+function periodRange(kind: PeriodKind, custom: { from: string; to: string }, today: string): { from: string; to: string } {
+  if (kind === 'today') return { from: today, to: today };
+  if (kind === '7d') return { from: addDays(today, -6), to: today };
+  if (kind === '30d') return { from: addDays(today, -29), to: today };
+  return custom;
+}
+
+/** why a custom range cannot be asked for (the API's limits), or null */
+function rangeProblem(r: { from: string; to: string }, x: (zh: string, en: string) => string): string | null {
+  if (!DAY_RE.test(r.from) || !DAY_RE.test(r.to)) return x('请选择开始和结束日期', 'Pick both dates');
+  if (r.from > r.to) return x('开始日期不能晚于结束日期', 'The start is after the end');
+  if (spanDays(r.from, r.to) > 400) return x('统计区间最长 400 天', 'At most 400 days');
+  return null;
+}
 
 function Chart({ option, label }: { option: echarts.EChartsCoreOption; label: string }) {
   const el = useRef<HTMLDivElement>(null);
@@ -100,12 +144,38 @@ function shade(count: number, max: number): string {
   return r > 0.75 ? '#d4380d' : r > 0.5 ? '#fa8c16' : r > 0.25 ? '#fadb14' : '#36cfc9';
 }
 
-function CenterMap({ grids, counts, clusters, live, tileUrl }: { grids: OrgNode[]; counts: Map<string, number>; clusters: Hotspots['clusters']; live: LiveItem[]; tileUrl: string | null }) {
+export interface MapLayers {
+  grids: boolean;
+  heat: boolean;
+  clusters: boolean;
+}
+
+function CenterMap({
+  grids,
+  counts,
+  clusters,
+  heat,
+  live,
+  alarms,
+  layers,
+  tileUrl,
+}: {
+  grids: OrgNode[];
+  counts: Map<string, number>;
+  clusters: Hotspots['clusters'];
+  heat: Hotspots['heat'];
+  live: LiveItem[];
+  alarms: AlarmMark[];
+  layers: MapLayers;
+  tileUrl: string | null;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const polyLayer = useRef<L.LayerGroup | null>(null);
+  const heatLayer = useRef<L.HeatLayer | null>(null);
   const clusterLayer = useRef<L.LayerGroup | null>(null);
   const liveLayer = useRef<L.LayerGroup | null>(null);
+  const alarmLayer = useRef<L.LayerGroup | null>(null);
   const fitted = useRef(false);
 
   useEffect(() => {
@@ -113,9 +183,16 @@ function CenterMap({ grids, counts, clusters, live, tileUrl }: { grids: OrgNode[
     const m = L.map(el.current, { attributionControl: false, zoomSnap: 0.25, minZoom: 10, maxZoom: 19 });
     if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(m);
     m.setView([28.155, 112.975], 14);
-    polyLayer.current = L.layerGroup().addTo(m);
-    clusterLayer.current = L.layerGroup().addTo(m);
+    // leaflet.heat draws into the overlay pane (z 400): the shaded grids go under it, clusters and live markers over it
+    m.createPane('cc-grids').style.zIndex = '350';
+    m.createPane('cc-clusters').style.zIndex = '450';
+    m.createPane('cc-live').style.zIndex = '460';
+    polyLayer.current = L.layerGroup();
+    // a heat map of the period's cases: a red glow where many were reported close together
+    heatLayer.current = L.heatLayer([], { radius: 20, blur: 16, maxZoom: 14, minOpacity: 0.05, gradient: { 0.3: '#1d39c4', 0.5: '#13c2c2', 0.7: '#a0d911', 0.85: '#fadb14', 1: '#f5222d' } });
+    clusterLayer.current = L.layerGroup();
     liveLayer.current = L.layerGroup().addTo(m);
+    alarmLayer.current = L.layerGroup().addTo(m);
     map.current = m;
     const ro = new ResizeObserver(() => m.invalidateSize());
     ro.observe(el.current);
@@ -123,9 +200,34 @@ function CenterMap({ grids, counts, clusters, live, tileUrl }: { grids: OrgNode[
       ro.disconnect();
       m.remove();
       map.current = null;
+      heatLayer.current = null;
       fitted.current = false;
     };
   }, [tileUrl]);
+
+  // switch the layers on and off (grids under the heat, clusters above)
+  useEffect(() => {
+    const m = map.current;
+    if (!m) return;
+    const show = (layer: L.Layer | null, on: boolean) => {
+      if (!layer) return;
+      if (on && !m.hasLayer(layer)) m.addLayer(layer);
+      if (!on && m.hasLayer(layer)) m.removeLayer(layer);
+    };
+    show(polyLayer.current, layers.grids);
+    show(heatLayer.current, layers.heat);
+    show(clusterLayer.current, layers.clusters);
+  }, [layers, tileUrl]);
+
+  useEffect(() => {
+    const h = heatLayer.current;
+    if (!h) return;
+    // relative to the busiest grid of the period: a quiet period still shows where its cases were,
+    // a busy one does not turn every grid red
+    const busiest = Math.max(0, ...counts.values());
+    h.setOptions({ max: Math.max(1, busiest / 2) });
+    h.setLatLngs(heat.map(([lng, lat]) => [lat, lng, 1] as L.HeatLatLngTuple));
+  }, [heat, counts, tileUrl]);
 
   useEffect(() => {
     const m = map.current;
@@ -138,7 +240,7 @@ function CenterMap({ grids, counts, clusters, live, tileUrl }: { grids: OrgNode[
       if (!n.geometry) continue;
       const c = counts.get(n.path) ?? 0;
       const f: Feature<Geometry> = { type: 'Feature', geometry: n.geometry as Geometry, properties: {} };
-      L.geoJSON(f, { style: { color: '#69b1ff', weight: 1.5, fillColor: shade(c, max), fillOpacity: 0.45 } })
+      L.geoJSON(f, { pane: 'cc-grids', style: { color: '#69b1ff', weight: 1.5, fillColor: shade(c, max), fillOpacity: 0.45 } })
         .bindTooltip(`${n.name}：${c} 件`, { sticky: true })
         .addTo(fg);
     }
@@ -147,30 +249,46 @@ function CenterMap({ grids, counts, clusters, live, tileUrl }: { grids: OrgNode[
       m.fitBounds(fg.getBounds(), { padding: [16, 16] });
       fitted.current = true;
     }
-  }, [grids, counts]);
+  }, [grids, counts, tileUrl]);
 
   useEffect(() => {
     const g = clusterLayer.current;
     if (!g) return;
     g.clearLayers();
     for (const c of clusters.slice(0, 30)) {
-      L.circle([c.lat, c.lng], { radius: Math.max(30, c.radiusM), color: '#ff4d4f', weight: 2, fillOpacity: 0.25 })
+      L.circle([c.lat, c.lng], { pane: 'cc-clusters', radius: Math.max(30, c.radiusM), color: '#ff4d4f', weight: 2, fillOpacity: 0.25 })
         .bindTooltip(`聚集点：${c.grid} · ${c.topCategory} · ${c.count} 件`)
         .addTo(g);
     }
-  }, [clusters]);
+  }, [clusters, tileUrl]);
 
   useEffect(() => {
     const g = liveLayer.current;
     if (!g) return;
     g.clearLayers();
     for (const e of live.slice(0, 40)) {
-      if (typeof e.lng !== 'number' || typeof e.lat !== 'number') continue;
-      L.circleMarker([e.lat, e.lng], { radius: 9, color: '#fff', weight: 2, fillColor: e.type === 'case.reported' ? '#ff7a45' : '#40a9ff', fillOpacity: 0.9, className: 'cc-live-marker' })
+      if (typeof e.lng !== 'number' || typeof e.lat !== 'number' || e.type === 'iot.alarm') continue;
+      L.circleMarker([e.lat, e.lng], { pane: 'cc-live', radius: 9, color: '#fff', weight: 2, fillColor: e.type === 'case.reported' ? '#ff7a45' : '#40a9ff', fillOpacity: 0.9, className: 'cc-live-marker' })
         .bindTooltip(`${e.number ?? ''} ${e.category ?? ''}`)
         .addTo(g);
     }
-  }, [live]);
+  }, [live, tileUrl]);
+
+  // active device alarms: a pulsing warning sign at the device until the alarm clears
+  useEffect(() => {
+    const g = alarmLayer.current;
+    if (!g) return;
+    g.clearLayers();
+    for (const a of alarms) {
+      L.marker([a.lat, a.lng], {
+        icon: L.divIcon({ className: `cc-alarm-icon cc-sev-${a.severity}`, html: '<span aria-hidden="true">!</span>', iconSize: [26, 26], iconAnchor: [13, 13] }),
+        title: a.label,
+        zIndexOffset: 1000,
+      })
+        .bindTooltip(a.label)
+        .addTo(g);
+    }
+  }, [alarms, tileUrl]);
 
   return <div ref={el} className="cc-map" data-testid="cc-map" />;
 }
@@ -187,20 +305,52 @@ const EVENT_TEXT: Record<string, string> = {
   'case.urged': '督办',
   'emergency.raised': '紧急求助',
   'analytics.warning': '异常预警',
+  'iot.alarm': '设备告警',
+};
+const EVENT_TEXT_EN: Record<string, string> = {
+  'case.reported': 'Reported',
+  'case.filed': 'Filed',
+  'case.dispatched': 'Dispatched',
+  'case.accepted': 'Accepted',
+  'case.resolved': 'Resolved',
+  'case.closed': 'Closed',
+  'case.overdue': 'Overdue',
+  'case.warning': 'Due soon',
+  'case.urged': 'Urged',
+  'emergency.raised': 'Emergency',
+  'analytics.warning': 'Early warning',
+  'iot.alarm': 'Device alarm',
 };
 
 export default function CommandCenterPage() {
   const { locale } = useI18n();
   const x = useCallback((zh: string, en: string) => (locale === 'en' ? en : zh), [locale]);
-  const dash = useApi<Dashboard>('/analytics/dashboard');
-  const hot = useApi<Hotspots>('/analytics/hotspots');
+  const [clock, setClock] = useState(() => new Date());
+  const today = shanghaiDay(clock);
+  const [kind, setKind] = useState<PeriodKind>('30d');
+  // the custom range as typed, and the last valid one (the one asked for)
+  const [draft, setDraft] = useState(() => ({ from: addDays(shanghaiDay(), -6), to: shanghaiDay() }));
+  const [custom, setCustom] = useState(draft);
+  const draftProblem = kind === 'custom' ? rangeProblem(draft, x) : null;
+  const editRange = (patch: Partial<typeof draft>) => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    if (!rangeProblem(next, x)) setCustom(next);
+  };
+  const asked = periodRange(kind, custom, today);
+  const period = { from: asked.from, to: asked.to };
+  const dash = useApi<Dashboard>('/analytics/dashboard', period);
+  const hot = useApi<Hotspots>('/analytics/hotspots', period);
   const gridsApi = useApi<OrgNode[]>('/org/nodes', { level: ['grid'], geometry: true });
   const meta = useApi<{ mapTileUrl: string | null }>('/meta');
   const [live, setLive] = useState<LiveItem[]>([]);
+  const [alarms, setAlarms] = useState<AlarmMark[]>([]);
+  const [layers, setLayers] = useState<MapLayers>({ grids: true, heat: true, clusters: true });
   const [connected, setConnected] = useState(false);
-  const [clock, setClock] = useState(() => new Date());
   const reloadDash = dash.reload;
   const reloadHot = hot.reload;
+  const periodLabel =
+    kind === 'today' ? x('今日', 'Today') : kind === '7d' ? x('近 7 天', 'Last 7 days') : kind === '30d' ? x('近 30 天', 'Last 30 days') : `${asked.from.slice(5)} ~ ${asked.to.slice(5)}`;
 
   // live stream: prepend events, refresh the figures shortly after (coalesced)
   useEffect(() => {
@@ -217,21 +367,30 @@ export default function CommandCenterPage() {
     const onEvent = (ev: MessageEvent<string>) => {
       try {
         const d = JSON.parse(ev.data) as Record<string, unknown> & { type: string; at: string };
-        const label = EVENT_TEXT[d.type] ?? d.type;
+        const alarm = d.type === 'iot.alarm';
+        const status = d.status === 'cleared' ? 'cleared' : 'raised';
         const item: LiveItem = {
-          key: `${d.type}:${String(d.caseId ?? d.id ?? '')}:${d.at}`,
+          key: `${d.type}:${String(d.caseId ?? d.alarmId ?? d.id ?? '')}:${alarm ? status : ''}:${d.at}`,
           type: d.type,
           at: d.at,
-          number: typeof d.number === 'string' ? d.number : undefined,
-          category: typeof d.category === 'string' ? d.category : undefined,
-          grid: typeof d.grid === 'string' ? d.grid : undefined,
-          summary: typeof d.summary === 'string' ? d.summary : undefined,
-          lng: typeof d.lng === 'number' ? d.lng : undefined,
-          lat: typeof d.lat === 'number' ? d.lat : undefined,
-          text: label,
+          number: str(d.number),
+          // a device alarm: what kind of device, which rule, how serious
+          category: alarm ? [str(d.deviceTypeName), str(d.name)].filter(Boolean).join(' · ') : str(d.category),
+          grid: str(d.grid),
+          summary: alarm ? [str(d.severityName), str(d.device)].filter(Boolean).join(' · ') : str(d.summary),
+          lng: num(d.lng),
+          lat: num(d.lat),
+          ...(alarm ? { alarmId: str(d.alarmId), status, severity: str(d.severity) } : {}),
         };
         setLive((xs) => [item, ...xs.filter((y) => y.key !== item.key)].slice(0, 100));
-        refresh();
+        if (alarm && item.alarmId) {
+          const id = item.alarmId;
+          setAlarms((xs) => {
+            const rest = xs.filter((a) => a.alarmId !== id);
+            if (status === 'cleared' || item.lng === undefined || item.lat === undefined) return rest;
+            return [{ alarmId: id, lng: item.lng, lat: item.lat, severity: item.severity ?? 'major', label: [item.category, item.grid, item.summary].filter(Boolean).join(' · ') }, ...rest].slice(0, 200);
+          });
+        } else refresh();
       } catch {
         /* a malformed frame is skipped */
       }
@@ -253,7 +412,10 @@ export default function CommandCenterPage() {
 
   const d = dash.data;
   const counts = useMemo(() => new Map((hot.data?.byGrid ?? []).map((g) => [g.path, g.count])), [hot.data]);
+  const topPerGrid = useMemo(() => new Map((hot.data?.topCategoriesPerGrid ?? []).map((g) => [g.path, g.top])), [hot.data]);
   const grids = useMemo(() => gridsApi.data ?? [], [gridsApi.data]);
+  const heat = useMemo(() => hot.data?.heat ?? [], [hot.data]);
+  const clusters = useMemo(() => hot.data?.clusters ?? [], [hot.data]);
 
   const trendOption = useMemo(
     () => ({
@@ -294,17 +456,22 @@ export default function CommandCenterPage() {
         ['filed', x('今日立案', 'Filed today'), String(d.today.filed)],
         ['closed', x('今日结案', 'Closed today'), String(d.today.closed)],
         ['overdue', x('超期未结', 'Overdue open'), String(d.today.overdueOpen)],
-        ['ontime', x('按期办结率（30 天）', 'On time (30 d)'), pct(d.totals.onTimeRate)],
-        ['satisfaction', x('满意率（30 天）', 'Satisfied (30 d)'), pct(d.totals.satisfiedRate)],
+        ['ontime', `${x('按期办结率', 'On time')}（${periodLabel}）`, pct(d.totals.onTimeRate)],
+        ['satisfaction', `${x('满意率', 'Satisfied')}（${periodLabel}）`, pct(d.totals.satisfiedRate)],
       ]
     : [];
 
   return (
     <div className="cc-root" data-testid="command-center">
       <header className="cc-header">
-        <Link to="/" className="cc-back">
-          {x('← 返回工作台', '← Back')}
-        </Link>
+        <nav className="cc-nav">
+          <Link to="/" className="cc-back">
+            {x('← 返回工作台', '← Back')}
+          </Link>
+          <Link to="/analytics/repeats" className="cc-back" data-testid="cc-repeats-link">
+            {x('重复问题分析 →', 'Repeated problems →')}
+          </Link>
+        </nav>
         <h1>{x('社区数据大脑 · 指挥中心', 'Community data brain · Command center')}</h1>
         <div className="cc-status">
           <span className={connected ? 'cc-dot cc-on' : 'cc-dot'} aria-hidden />
@@ -316,7 +483,52 @@ export default function CommandCenterPage() {
           </button>
         </div>
       </header>
-      {dash.error ? <div className="cc-error">{x('数据加载失败，请稍后重试', 'Failed to load')}</div> : null}
+      <div className="cc-toolbar">
+        <div className="cc-period" role="group" aria-label={x('统计时段', 'Period')} data-testid="cc-period">
+          {(
+            [
+              ['today', x('今日', 'Today')],
+              ['7d', x('近 7 天', '7 days')],
+              ['30d', x('近 30 天', '30 days')],
+              ['custom', x('自定义', 'Custom')],
+            ] as Array<[PeriodKind, string]>
+          ).map(([k, label]) => (
+            <button key={k} type="button" className={kind === k ? 'cc-btn cc-btn-on' : 'cc-btn'} aria-pressed={kind === k} onClick={() => setKind(k)}>
+              {label}
+            </button>
+          ))}
+          {kind === 'custom' ? (
+            <span className="cc-range">
+              <input type="date" aria-label={x('开始日期', 'From')} value={draft.from} max={today} onChange={(e) => editRange({ from: e.target.value })} />
+              <span aria-hidden>~</span>
+              <input type="date" aria-label={x('结束日期', 'To')} value={draft.to} max={today} onChange={(e) => editRange({ to: e.target.value })} />
+            </span>
+          ) : null}
+          <span className="cc-period-text" data-testid="cc-period-text">
+            {asked.from === asked.to ? asked.from : `${asked.from} ~ ${asked.to}`}
+            {dash.loading || hot.loading ? ` · ${x('更新中…', 'updating…')}` : ''}
+          </span>
+          {draftProblem ? (
+            <span className="cc-period-problem" role="alert">
+              {draftProblem}
+            </span>
+          ) : null}
+        </div>
+        <div className="cc-layers" role="group" aria-label={x('地图图层', 'Map layers')}>
+          {(
+            [
+              ['grids', x('网格着色', 'Grids')],
+              ['heat', x('热力图', 'Heat map')],
+              ['clusters', x('聚集点', 'Clusters')],
+            ] as Array<[keyof MapLayers, string]>
+          ).map(([k, label]) => (
+            <button key={k} type="button" className={layers[k] ? 'cc-btn cc-btn-on' : 'cc-btn'} aria-pressed={layers[k]} onClick={() => setLayers((l) => ({ ...l, [k]: !l[k] }))}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {dash.error || hot.error ? <div className="cc-error">{x('数据加载失败，请稍后重试', 'Failed to load')}</div> : null}
       <section className="cc-kpis">
         {kpis.map(([k, label, value]) => (
           <div key={k} className="cc-kpi" data-testid={`kpi-${k}`}>
@@ -327,15 +539,23 @@ export default function CommandCenterPage() {
       </section>
       <main className="cc-grid">
         <section className="cc-panel cc-left">
-          <h2>{x('近 30 天趋势', '30-day trend')}</h2>
-          <Chart option={trendOption} label={x('近 30 天上报与结案趋势', 'Trend')} />
-          <h2>{x('问题分类', 'Categories')}</h2>
+          <h2>
+            {x('趋势', 'Trend')} · {periodLabel}
+          </h2>
+          <Chart option={trendOption} label={x('上报与结案趋势', 'Trend')} />
+          <h2>
+            {x('问题分类', 'Categories')} · {periodLabel}
+          </h2>
           <Chart option={categoryOption} label={x('问题分类占比', 'Categories')} />
         </section>
         <section className="cc-panel cc-center">
-          <CenterMap grids={grids} counts={counts} clusters={hot.data?.clusters ?? []} live={live} tileUrl={meta.data?.mapTileUrl ?? null} />
+          <CenterMap grids={grids} counts={counts} clusters={clusters} heat={heat} live={live} alarms={alarms} layers={layers} tileUrl={meta.data?.mapTileUrl ?? null} />
           <div className="cc-legend">
-            {x('网格颜色：近 7 天事件量；红圈：同一位置反复发生的聚集点；闪烁点：实时事件', 'Grid colour: 7-day count; red circles: clusters; dots: live cases')}
+            {x(
+              `${periodLabel}：网格颜色为事件量，热力为事件密度，红圈为附近反复发生的聚集点（${clusters.length} 处）；闪烁点为实时事件，“!”为设备告警`,
+              `${periodLabel}: grid colour = cases, heat = density, red circles = clusters (${clusters.length}); dots = live cases, "!" = device alarms`,
+            )}
+            {hot.data?.truncated ? x('（仅最近的点参与热力与聚类）', ' (most recent points only)') : ''}
           </div>
         </section>
         <section className="cc-panel cc-right">
@@ -343,9 +563,9 @@ export default function CommandCenterPage() {
           <ol className="cc-live" data-testid="cc-live">
             {live.length === 0 ? <li className="cc-muted">{x('等待新的事件…', 'Waiting for events…')}</li> : null}
             {live.slice(0, 12).map((e) => (
-              <li key={e.key} className={`cc-live-item cc-${e.type.replace('.', '-')}`}>
+              <li key={e.key} className={`cc-live-item cc-${e.type.replace('.', '-')}${e.status ? ` cc-alarm-${e.status}` : ''}`}>
                 <span className="cc-live-time">{hhmm(e.at)}</span>
-                <span className="cc-live-tag">{e.text}</span>
+                <span className="cc-live-tag">{e.type === 'iot.alarm' && e.status === 'cleared' ? x('告警解除', 'Alarm cleared') : ((locale === 'en' ? EVENT_TEXT_EN : EVENT_TEXT)[e.type] ?? e.type)}</span>
                 <span className="cc-live-text">
                   {[e.number, e.category, e.grid].filter(Boolean).join(' · ')}
                   {e.summary ? <em> {e.summary}</em> : null}
@@ -364,7 +584,9 @@ export default function CommandCenterPage() {
           </ul>
         </section>
         <section className="cc-panel cc-bottom-left">
-          <h2>{x('网格排名（近 30 天上报）', 'Grid ranking (30 d)')}</h2>
+          <h2>
+            {x('网格排名', 'Grid ranking')} · {periodLabel}
+          </h2>
           <table className="cc-table">
             <thead>
               <tr>
@@ -374,6 +596,7 @@ export default function CommandCenterPage() {
                 <th>{x('上报', 'Reported')}</th>
                 <th>{x('结案', 'Closed')}</th>
                 <th>{x('按期率', 'On time')}</th>
+                <th>{x('高发问题', 'Top problems')}</th>
               </tr>
             </thead>
             <tbody>
@@ -385,13 +608,16 @@ export default function CommandCenterPage() {
                   <td>{r.reported}</td>
                   <td>{r.closed}</td>
                   <td>{pct(r.onTimeRate)}</td>
+                  <td className="cc-top">{(topPerGrid.get(r.path) ?? []).map((c) => `${c.name} ${c.count}`).join('、') || '—'}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </section>
         <section className="cc-panel cc-bottom-right">
-          <h2>{x('部门按期办结率', 'Departments on time')}</h2>
+          <h2>
+            {x('部门按期办结率', 'Departments on time')} · {periodLabel}
+          </h2>
           <Chart option={deptOption} label={x('部门按期办结率', 'Departments')} />
         </section>
       </main>
