@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 /**
- * The deliberation hall in the browser: a resident proposes a topic on the phone (H5), neighbours
- * support it, the community admin accepts it and schedules a meeting in the console, the meeting
- * sends it to an owners' vote, the households vote on their phones, and the result is shown to
- * residents and staff once the vote closes.
+ * The deliberation hall in the browser: a resident proposes a topic with a photo on the phone (H5),
+ * neighbours support it until it reaches the threshold, the community admin schedules a meeting in
+ * the console and the topic is on its agenda, the meeting sends it to an owners' vote, the households
+ * vote on their phones, and the result (worked out here from the owners' roll) is shown to residents
+ * and staff once the vote closes.
  *
  * The server runs in process with a manual clock (moved forward to the meeting and past the vote's
  * deadline); screenshots go to test-results/screenshots/.
@@ -22,6 +23,7 @@ import { systemActor } from '../../src/platform/auth/actor.js';
 import { createUser } from '../../src/platform/auth/service.js';
 import { hashPassword } from '../../src/platform/auth/passwords.js';
 import { residentBriefs } from '../../src/modules/org/index.js';
+import { tinyJpeg } from '../../src/modules/cases/testing.js';
 import { ensureWebBuild } from './web-build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -120,12 +122,18 @@ describe('deliberation hall (browser)', () => {
     await res.page.getByTestId('propose').click();
     await res.page.getByTestId('topic-title').fill('1栋楼道加装扶手和声控灯');
     await res.page.getByTestId('topic-body').fill('1栋楼道没有扶手，声控灯也坏了，老人上下楼不安全，建议加装扶手并更换声控灯。');
+    await res.page.getByTestId('topic-photos').setInputFiles({ name: 'stairs.jpg', mimeType: 'image/jpeg', buffer: await tinyJpeg() });
+    await res.page.getByRole('img', { name: '照片' }).first().waitFor();
     await shot(res.page, 'delib-h5-propose');
     await res.page.getByTestId('submit-topic').click();
     await res.page.getByTestId('topic-heading').waitFor();
     const topicId = new URL(res.page.url()).searchParams.get('topic')!;
     expect(await res.page.getByTestId('topic-status').textContent()).toBe('征集附议');
     expect(await res.page.getByTestId('support-count').textContent()).toBe('附议 0/3');
+    // the photo is shown with the topic, loaded from the server
+    const photo = res.page.getByRole('img', { name: '照片' }).first();
+    await photo.waitFor();
+    await expect.poll(() => photo.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
 
     // 2. Three neighbours support it.
     for (const name of names) {
@@ -139,16 +147,17 @@ describe('deliberation hall (browser)', () => {
       await nb.ctx.close();
     }
     await res.page.reload();
-    await res.page.getByText('附议达标待审核').waitFor();
+    // the threshold is reached with no meeting scheduled yet: the topic waits for the next one
+    await res.page.getByText('附议达标待上会').waitFor();
 
-    // 3. The community admin accepts it and schedules a meeting with it on the agenda.
+    // 3. The community admin schedules a meeting; the topic is put on its agenda by itself.
     const staff = await open(false);
     await login(staff.page, 'community_admin.qiaotou', new RegExp(`^${base}/$`));
     await staff.page.goto(`${base}/deliberation/topics`);
     await staff.page.getByTestId('topics-table').getByText('1栋楼道加装扶手和声控灯').click();
     const drawer = staff.page.getByTestId('topic-drawer');
-    await drawer.getByRole('button', { name: /^立\s*项$/ }).click();
-    await drawer.getByText('已立项').waitFor();
+    await drawer.getByText('附议达标待上会').waitFor();
+    await drawer.getByRole('img', { name: '照片' }).first().waitFor();
     await shot(staff.page, 'delib-console-topic');
     await staff.page.keyboard.press('Escape');
 
@@ -157,11 +166,14 @@ describe('deliberation hall (browser)', () => {
     await staff.page.getByLabel('会议名称').fill('桥头小区居民议事会');
     await choose(staff.page, '范围', '桥头小区');
     await staff.page.getByLabel('地点').fill('桥头社区党群服务中心议事厅');
-    await choose(staff.page, '议程（已立项的议题）', '1栋楼道加装扶手');
-    await staff.page.keyboard.press('Escape');
+    await staff.page.getByTestId('add-invitee').click();
+    await staff.page.getByPlaceholder('姓名/名称').fill('张经理');
+    await staff.page.getByPlaceholder('单位（可选）').fill('桥头物业服务有限公司');
     await staff.page.getByRole('button', { name: /确\s*定/ }).click();
     const meeting = staff.page.getByTestId('meeting-drawer');
     await meeting.getByText('桥头社区党群服务中心议事厅').waitFor();
+    await meeting.getByTestId('meeting-invitees').getByText('居民代表：张经理（桥头物业服务有限公司）').waitFor();
+    await meeting.locator('.ant-list-item').filter({ hasText: '1栋楼道加装扶手和声控灯' }).getByText('已排期上会').waitFor();
 
     // The meeting takes place: minutes send the topic to the owners of the building.
     clock.advance(2 * DAY);
@@ -219,7 +231,16 @@ describe('deliberation hall (browser)', () => {
     await res.page.getByText('参与率 100.0%').waitFor();
     expect(await res.page.getByTestId('vote-result').count()).toBe(0);
 
-    // 6. The deadline passes; the vote is counted and the result is shown.
+    // 6. The deadline passes; the vote is counted and the result is shown. Worked out by hand from
+    // the roll: 2 of 3 households agree (more than half of the owners); the vote passes only if the
+    // two agreeing households also hold more than half of the floor area (double majority).
+    const roll = await og.ctx.db.selectFrom('deliberation_roll').select(['household_id', 'area_m2']).where('household_path', 'like', `${buildingPath}/%`).execute();
+    const area = (h: string | null) => Math.round(Number(roll.find((r) => r.household_id === h)!.area_m2) * 100);
+    const agreeArea = area(mine!.householdId) + area(neighbours[0]!.householdId);
+    const totalArea = agreeArea + area(neighbours[1]!.householdId);
+    expect(roll).toHaveLength(3);
+    const expectPassed = 2 * agreeArea > totalArea;
+    const areaPct = `${((agreeArea / totalArea) * 100).toFixed(1)}%`;
     clock.advance(8 * DAY);
     await staff.ctx.clock.setFixedTime(clock.now());
     await res.ctx.clock.setFixedTime(clock.now());
@@ -229,14 +250,18 @@ describe('deliberation hall (browser)', () => {
     await result.waitFor();
     expect(await result.getByTestId('count-agree').textContent()).toBe('2');
     expect(await result.getByTestId('count-oppose').textContent()).toBe('1');
-    const api = await (await res.page.request.get(`${base}/api/deliberation/votes/${new URL(res.page.url()).searchParams.get('vote')}`)).json();
-    await result.getByText(api.passed ? '表决通过' : '未通过', { exact: true }).waitFor();
+    const verdict = result.locator('.og-delib-verdict');
+    expect(await verdict.locator('.ant-tag').textContent()).toBe(expectPassed ? '表决通过' : '未通过');
+    expect(await verdict.textContent()).toContain(`同意的业主人数占参与表决的 66.7%、面积占 ${areaPct}`);
+    expect(await result.textContent()).toContain('参与 3/3（100.0%）');
     await shot(res.page, 'delib-h5-result');
 
     await staff.page.reload();
     await staff.page.getByTestId('votes-table').getByText('1栋楼道加装扶手和声控灯表决').click();
     await voteDrawer.getByTestId('vote-result').waitFor();
-    await staff.page.waitForTimeout(600); // let the drawer finish sliding in before the picture
+    expect(await voteDrawer.locator('.og-delib-verdict .ant-tag').textContent()).toBe(expectPassed ? '表决通过' : '未通过');
+    // let the drawer finish sliding in before the picture: wait for its transitions to end
+    await voteDrawer.evaluate((el) => Promise.all((el.closest('.ant-drawer') ?? el).getAnimations({ subtree: true }).map((a) => a.finished)));
     await shot(staff.page, 'delib-console-result');
 
     expect(res.errors).toEqual([]);

@@ -1,11 +1,12 @@
 import type { ModuleManifest } from '../../platform/module.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import type { Tx } from '../../platform/db/database.js';
+import { registerFileAccess } from '../../platform/files/index.js';
 import { deliberationRoutes } from './routes.js';
 import { seedDeliberation } from './seed.js';
 import { JOB_RESOLUTION_DUE, JOB_TOPIC_EXPIRE, JOB_VOTE_CLOSE } from './service/common.js';
-import { markOverdue } from './service/resolutions.js';
-import { expireTopic } from './service/topics.js';
+import { canSeeResolution, markOverdue } from './service/resolutions.js';
+import { canSeeTopic, expireTopic } from './service/topics.js';
 import { closeVoteTx } from './service/votes.js';
 
 export { tally, type TallyInput, type TallyResult } from './tally.js';
@@ -31,5 +32,10 @@ export const deliberationModule: ModuleManifest = {
     },
     [JOB_RESOLUTION_DUE]: async (trx: Tx, p: { resolutionId: string }) => markOverdue(ctx, trx, p.resolutionId, systemActor()),
   }),
+  start: async () => {
+    // photos of a topic or of a resolution's progress are visible to whoever sees the topic or resolution
+    registerFileAccess('deliberation_topic', canSeeTopic);
+    registerFileAccess('deliberation_resolution', canSeeResolution);
+  },
   seed: seedDeliberation,
 };

@@ -4,8 +4,22 @@ import type { Json, Timestamp } from '../../platform/db/schema.js';
 import { likePrefix } from '../../platform/auth/scope.js';
 
 export type TopicStatus = 'proposed' | 'supported' | 'accepted' | 'rejected' | 'withdrawn' | 'expired' | 'scheduled' | 'agreed' | 'voting' | 'passed' | 'failed' | 'resolved' | 'completed';
-export type VoteMethod = 'resident' | 'owner';
-export type VoteRule = 'simple' | 'double_majority' | 'double_three_quarters';
+export type VoteMethod = 'resident' | 'household' | 'owner';
+export type VoteRule = 'simple' | 'two_thirds' | 'double_majority' | 'double_three_quarters';
+export type BallotKind = 'real_name' | 'secret';
+export type Eligibility = 'all' | 'owners' | 'household_heads' | 'listed';
+export type MeetingMode = 'in_person' | 'online' | 'hybrid';
+export interface Invitee {
+  kind: string;
+  name: string;
+  org?: string;
+}
+export interface ChangelogEntry {
+  articleNo: number;
+  change: 'added' | 'removed' | 'changed';
+  annotationId: string | null;
+  note: string;
+}
 export type Choice = 'agree' | 'oppose' | 'abstain';
 export type AgendaOutcome = 'consensus' | 'to_vote' | 'deferred' | 'rejected';
 export type VersionStatus = 'draft' | 'consultation' | 'adopted' | 'superseded';
@@ -43,8 +57,40 @@ export interface TopicsTable {
   review_note: string | null;
   reviewed_by: string | null;
   reviewed_at: Timestamp | null;
+  photos: string[];
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface ThresholdsTable {
+  node_id: string;
+  node_path: string;
+  level: 'building' | 'grid' | 'estate' | 'community';
+  threshold: number;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface CommentReportsTable {
+  comment_id: string;
+  user_id: string;
+  reason: string;
+  created_at: Timestamp;
+}
+
+export interface SecretChoicesTable {
+  id: string;
+  vote_id: string;
+  choice: Choice;
+  area_m2: number;
+}
+
+export interface ResolutionStepsTable {
+  id: string;
+  resolution_id: string;
+  seq: number;
+  title: string;
+  done_at: Timestamp | null;
 }
 
 export interface SupportsTable {
@@ -62,6 +108,10 @@ export interface CommentsTable {
   is_staff: boolean;
   body: string;
   created_at: Timestamp;
+  hidden_at: Timestamp | null;
+  hidden_by: string | null;
+  hidden_reason: string | null;
+  report_count: number;
 }
 
 export interface MeetingsTable {
@@ -72,7 +122,10 @@ export interface MeetingsTable {
   node_name: string;
   starts_at: Timestamp;
   ends_at: Timestamp;
-  location: string;
+  location: string | null;
+  mode: MeetingMode;
+  online_url: string | null;
+  invitees: Json<Invitee[]>;
   status: 'scheduled' | 'held' | 'cancelled';
   minutes: string | null;
   minutes_published_at: Timestamp | null;
@@ -120,6 +173,7 @@ export interface ConventionVersionsTable {
   version: number;
   articles: Json<Article[]>;
   change_note: string | null;
+  changelog: Json<ChangelogEntry[]>;
   status: VersionStatus;
   adopted_at: Timestamp | null;
   adopted_via: 'vote' | 'meeting' | null;
@@ -138,6 +192,8 @@ export interface AnnotationsTable {
   author_resident_id: string | null;
   author_name: string;
   status: 'open' | 'adopted' | 'declined';
+  suggested_text: string | null;
+  applied_version: number | null;
   reply: string | null;
   replied_by: string | null;
   replied_at: Timestamp | null;
@@ -156,6 +212,9 @@ export interface VotesTable {
   node_name: string;
   method: VoteMethod;
   rule: VoteRule;
+  ballot: BallotKind;
+  quorum_pct: number | null;
+  eligibility: Eligibility;
   opens_at: Timestamp;
   closes_at: Timestamp;
   status: 'open' | 'closed' | 'cancelled';
@@ -182,7 +241,8 @@ export interface BallotsTable {
   voter_key: string;
   resident_id: string | null;
   cast_by_user_id: string | null;
-  choice: Choice;
+  /** null for a secret ballot: the choice is in deliberation_secret_choices */
+  choice: Choice | null;
   method: 'online' | 'paper';
   cast_at: Timestamp;
 }
@@ -216,6 +276,8 @@ export interface ResolutionUpdatesTable {
   by_user_id: string | null;
   by_name: string;
   at: Timestamp;
+  photos: string[];
+  step_id: string | null;
 }
 
 declare module '../../platform/db/schema.js' {
@@ -235,6 +297,10 @@ declare module '../../platform/db/schema.js' {
     deliberation_ballots: BallotsTable;
     deliberation_resolutions: ResolutionsTable;
     deliberation_resolution_updates: ResolutionUpdatesTable;
+    deliberation_thresholds: ThresholdsTable;
+    deliberation_comment_reports: CommentReportsTable;
+    deliberation_secret_choices: SecretChoicesTable;
+    deliberation_resolution_steps: ResolutionStepsTable;
   }
 }
 
@@ -333,6 +399,52 @@ export const deliberationRepo = {
     const r = await db.selectFrom('deliberation_supports').select((eb) => eb.fn.countAll<number>().as('n')).where('topic_id', '=', topicId).executeTakeFirstOrThrow();
     return Number(r.n);
   },
+  /** Topics that reached their threshold and wait for a meeting, at the node or under it. */
+  async topicsAwaitingMeeting(db: Executor, path: string): Promise<TopicRow[]> {
+    return db
+      .selectFrom('deliberation_topics')
+      .selectAll()
+      .where('status', '=', 'supported')
+      .where((eb) => eb.or([eb('node_path', '=', path), eb('node_path', 'like', likePrefix(path) + '/%')]))
+      .orderBy('created_at')
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  },
+  async thresholdsAt(db: Executor, paths: string[]) {
+    if (!paths.length) return [];
+    return db.selectFrom('deliberation_thresholds').selectAll().where('node_path', 'in', paths).execute();
+  },
+  async thresholdsUnder(db: Executor, path: string) {
+    return db
+      .selectFrom('deliberation_thresholds')
+      .selectAll()
+      .where((eb) => eb.or([eb('node_path', '=', path), eb('node_path', 'like', likePrefix(path) + '/%')]))
+      .orderBy('node_path')
+      .orderBy('level')
+      .execute();
+  },
+  async upsertThreshold(db: Executor, row: Insertable<ThresholdsTable>): Promise<void> {
+    await db
+      .insertInto('deliberation_thresholds')
+      .values(row)
+      .onConflict((oc) => oc.columns(['node_id', 'level']).doUpdateSet((eb) => ({ threshold: eb.ref('excluded.threshold'), updated_by: eb.ref('excluded.updated_by'), updated_at: eb.ref('excluded.updated_at') })))
+      .execute();
+  },
+  async deleteThreshold(db: Executor, nodeId: string, level: string): Promise<void> {
+    await db.deleteFrom('deliberation_thresholds').where('node_id', '=', nodeId).where('level', '=', level as ThresholdsTable['level']).execute();
+  },
+  async commentById(db: Executor, id: string, forUpdate = false) {
+    let q = db.selectFrom('deliberation_comments').selectAll().where('id', '=', id);
+    if (forUpdate) q = q.forUpdate();
+    return q.executeTakeFirst();
+  },
+  async updateComment(db: Executor, id: string, patch: Updateable<CommentsTable>): Promise<void> {
+    await db.updateTable('deliberation_comments').set(patch).where('id', '=', id).execute();
+  },
+  async insertCommentReport(db: Executor, row: Insertable<CommentReportsTable>): Promise<void> {
+    await db.insertInto('deliberation_comment_reports').values(row).execute();
+  },
   async insertComment(db: Executor, row: Insertable<CommentsTable>): Promise<void> {
     await db.insertInto('deliberation_comments').values(row).execute();
   },
@@ -342,7 +454,31 @@ export const deliberationRepo = {
 
   // ---------------------------------------------------------------- meetings
   async insertMeeting(db: Executor, row: Insertable<MeetingsTable>): Promise<void> {
-    await db.insertInto('deliberation_meetings').values(row).execute();
+    await db
+      .insertInto('deliberation_meetings')
+      .values({ ...row, invitees: JSON.stringify(row.invitees ?? []) })
+      .execute();
+  },
+  /** The soonest scheduled meeting, not yet started, whose node is the topic's node or one above it. */
+  async nextMeetingCovering(db: Executor, ancestors: string[], now: Date): Promise<MeetingRow | undefined> {
+    if (!ancestors.length) return undefined;
+    return db
+      .selectFrom('deliberation_meetings')
+      .selectAll()
+      .where('status', '=', 'scheduled')
+      .where('starts_at', '>', now)
+      .where('node_path', 'in', ancestors)
+      .orderBy('starts_at')
+      .orderBy('id')
+      .limit(1)
+      .forUpdate()
+      .executeTakeFirst();
+  },
+  async appendAgendaItem(db: Executor, row: Omit<Insertable<AgendaItemsTable>, 'seq'>): Promise<number> {
+    const r = await db.selectFrom('deliberation_agenda_items').select((eb) => eb.fn.max('seq').as('m')).where('meeting_id', '=', row.meeting_id).executeTakeFirst();
+    const seq = Number(r?.m ?? 0) + 1;
+    await db.insertInto('deliberation_agenda_items').values({ ...row, seq }).execute();
+    return seq;
   },
   async meetingById(db: Executor, id: string, forUpdate = false): Promise<MeetingRow | undefined> {
     let q = db.selectFrom('deliberation_meetings').selectAll().where('id', '=', id);
@@ -432,6 +568,16 @@ export const deliberationRepo = {
   async insertBallot(db: Executor, row: Insertable<BallotsTable>): Promise<void> {
     await db.insertInto('deliberation_ballots').values(row).execute();
   },
+  async insertSecretChoice(db: Executor, row: Insertable<SecretChoicesTable>): Promise<void> {
+    await db.insertInto('deliberation_secret_choices').values(row).execute();
+  },
+  /** Secret ballots per choice (the choices are stored apart from the voters). */
+  async secretTally(db: Executor, voteId: string): Promise<Array<{ choice: Choice; n: number; area_c: number }>> {
+    const r = await sql<{ choice: Choice; n: number; area_c: number }>`
+      SELECT choice, count(*)::int AS n, COALESCE(sum(round(area_m2 * 100)), 0)::bigint AS area_c
+      FROM deliberation_secret_choices WHERE vote_id = ${voteId} GROUP BY choice`.execute(db);
+    return r.rows.map((x) => ({ choice: x.choice, n: Number(x.n), area_c: Number(x.area_c) }));
+  },
   async ballot(db: Executor, voteId: string, voterKey: string) {
     return db.selectFrom('deliberation_ballots').selectAll().where('vote_id', '=', voteId).where('voter_key', '=', voterKey).executeTakeFirst();
   },
@@ -480,6 +626,15 @@ export const deliberationRepo = {
   async insertResolutionUpdate(db: Executor, row: Insertable<ResolutionUpdatesTable>): Promise<void> {
     await db.insertInto('deliberation_resolution_updates').values(row).execute();
   },
+  async insertSteps(db: Executor, rows: Array<Insertable<ResolutionStepsTable>>): Promise<void> {
+    if (rows.length) await db.insertInto('deliberation_resolution_steps').values(rows).execute();
+  },
+  async steps(db: Executor, resolutionId: string) {
+    return db.selectFrom('deliberation_resolution_steps').selectAll().where('resolution_id', '=', resolutionId).orderBy('seq').execute();
+  },
+  async markStepDone(db: Executor, id: string, at: Date): Promise<void> {
+    await db.updateTable('deliberation_resolution_steps').set({ done_at: at }).where('id', '=', id).where('done_at', 'is', null).execute();
+  },
   async resolutionUpdates(db: Executor, id: string) {
     return db.selectFrom('deliberation_resolution_updates').selectAll().where('resolution_id', '=', id).orderBy('at').orderBy('id').execute();
   },
@@ -506,7 +661,7 @@ export const deliberationRepo = {
   async insertVersion(db: Executor, row: Insertable<ConventionVersionsTable>): Promise<void> {
     await db
       .insertInto('deliberation_convention_versions')
-      .values({ ...row, articles: JSON.stringify(row.articles) })
+      .values({ ...row, articles: JSON.stringify(row.articles), changelog: JSON.stringify(row.changelog ?? []) })
       .execute();
   },
   async versions(db: Executor, conventionId: string): Promise<VersionRow[]> {

@@ -38,6 +38,19 @@ export async function deliberationRoutes(app: FastifyInstance, ctx: AppContext):
     app.post<Id & { Body: Static<typeof s.CommentBody> }>(`${P}/topics/:id/comments`, { config: user, schema: { tags, summary: '参与讨论', params: IdParams, body: s.CommentBody, response: errors } }, async (req, reply) =>
       reply.status(201).send(await topics.commentTopic(ctx, actorOf(req), req.params.id, req.body.body)),
     );
+    type C = { Params: Static<typeof s.CommentParams> };
+    app.post<C & { Body: Static<typeof s.ModerateBody> }>(`${P}/topics/:id/comments/:commentId/moderate`, { config: manage, schema: { tags, summary: '隐藏或恢复评论（须说明理由，留痕）', params: s.CommentParams, body: s.ModerateBody, response: errors } }, async (req) =>
+      topics.moderateComment(ctx, actorOf(req), req.params.id, req.params.commentId, req.body),
+    );
+    app.post<C & { Body: Static<typeof s.ReportBody> }>(`${P}/topics/:id/comments/:commentId/report`, { config: user, schema: { tags, summary: '举报不当评论（每人一次）', params: s.CommentParams, body: s.ReportBody, response: errors } }, async (req, reply) =>
+      reply.status(201).send(await topics.reportComment(ctx, actorOf(req), req.params.id, req.params.commentId, req.body.reason)),
+    );
+    app.get<{ Querystring: Static<typeof s.ThresholdsQuery> }>(`${P}/thresholds`, { config: { permission: 'deliberation.read' }, schema: { tags, summary: '附议门槛设置（按节点与议题范围层级）', querystring: s.ThresholdsQuery, response: errors } }, async (req) =>
+      topics.listThresholds(ctx, actorOf(req), req.query.nodeId),
+    );
+    app.put<{ Body: Static<typeof s.ThresholdBody> }>(`${P}/thresholds`, { config: manage, schema: { tags, summary: '设置或清除附议门槛（threshold 为 null 时恢复默认）', body: s.ThresholdBody, response: errors } }, async (req) =>
+      topics.setThreshold(ctx, actorOf(req), req.body),
+    );
   }
 
   // ------------------------------------------------------------ meetings 议事会议
@@ -116,6 +129,9 @@ export async function deliberationRoutes(app: FastifyInstance, ctx: AppContext):
     );
     app.post<V & { Body: Static<typeof s.AnnotationBody> }>(`${P}/conventions/:id/versions/:version/annotations`, { config: user, schema: { tags, summary: '对某一条款提出意见（批注）', params: s.VersionParams, body: s.AnnotationBody, response: errors } }, async (req, reply) =>
       reply.status(201).send(await conventions.annotate(ctx, actorOf(req), req.params.id, req.params.version, req.body)),
+    );
+    app.post<V & { Body: Static<typeof s.ReviseBody> }>(`${P}/conventions/:id/versions/:version/revise`, { config: manage, schema: { tags, summary: '采纳居民修改建议，发布新修订稿（附修订说明）', params: s.VersionParams, body: s.ReviseBody, response: errors } }, async (req, reply) =>
+      reply.status(201).send(await conventions.reviseFromSuggestions(ctx, actorOf(req), req.params.id, req.params.version, req.body ?? {})),
     );
     app.post<Id & { Body: Static<typeof s.ReplyBody> }>(`${P}/annotations/:id/reply`, { config: manage, schema: { tags, summary: '答复批注（采纳或不采纳）', params: IdParams, body: s.ReplyBody, response: errors } }, async (req) =>
       conventions.replyAnnotation(ctx, actorOf(req), req.params.id, req.body),

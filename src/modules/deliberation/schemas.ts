@@ -21,9 +21,19 @@ export const TopicBody = Type.Object(
     body: Type.String({ minLength: 5, maxLength: 2000 }),
     category: lit(TOPIC_CATEGORIES),
     nodeId: Type.Optional(Uuid),
+    photos: Type.Optional(Type.Array(Uuid, { maxItems: 9, description: '先调用 POST /api/files 上传，再传照片 id' })),
   },
   strict,
 );
+
+export const ThresholdsQuery = Type.Object({ nodeId: Uuid });
+export const ThresholdBody = Type.Object(
+  { nodeId: Uuid, level: lit(['building', 'grid', 'estate', 'community'] as const), threshold: Type.Union([Type.Integer({ minimum: 1, maximum: 1000 }), Type.Null()]) },
+  strict,
+);
+export const CommentParams = Type.Object({ id: Uuid, commentId: Uuid });
+export const ModerateBody = Type.Object({ action: lit(['hide', 'restore'] as const), reason: Type.String({ minLength: 2, maxLength: 500 }) }, strict);
+export const ReportBody = Type.Object({ reason: Type.String({ minLength: 2, maxLength: 500 }) }, strict);
 
 export const ReviewBody = Type.Object({ decision: lit(['accept', 'reject'] as const), note: Type.Optional(Type.String({ maxLength: 500 })) }, strict);
 export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 1000 }) }, strict);
@@ -36,7 +46,18 @@ export const MeetingBody = Type.Object(
     nodeId: Uuid,
     startsAt: DateTime,
     endsAt: DateTime,
-    location: Type.String({ minLength: 2, maxLength: 100 }),
+    mode: Type.Optional(lit(['in_person', 'online', 'hybrid'] as const)),
+    location: Type.Optional(Type.String({ maxLength: 100 })),
+    onlineUrl: Type.Optional(Type.String({ maxLength: 500 })),
+    invitees: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { kind: lit(['resident_rep', 'property', 'owners_committee', 'party', 'expert', 'department', 'other'] as const), name: Type.String({ minLength: 1, maxLength: 50 }), org: Type.Optional(Type.String({ maxLength: 100 })) },
+          strict,
+        ),
+        { maxItems: 30 },
+      ),
+    ),
     agenda: Type.Array(AgendaItem, { maxItems: 30, default: [] }),
   },
   strict,
@@ -61,8 +82,12 @@ export const VoteBody = Type.Object(
     conventionId: Type.Optional(Uuid),
     conventionVersion: Type.Optional(Type.Integer({ minimum: 1 })),
     nodeId: Uuid,
-    method: lit(['resident', 'owner'] as const),
-    rule: lit(['simple', 'double_majority', 'double_three_quarters'] as const),
+    method: lit(['resident', 'household', 'owner'] as const),
+    rule: lit(['simple', 'two_thirds', 'double_majority', 'double_three_quarters'] as const),
+    ballot: Type.Optional(lit(['real_name', 'secret'] as const)),
+    quorumPct: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100 }), Type.Null()])),
+    eligibility: Type.Optional(lit(['all', 'owners', 'household_heads', 'listed'] as const)),
+    electorIds: Type.Optional(Type.Array(Uuid, { maxItems: 500 })),
     opensAt: Type.Optional(DateTime),
     closesAt: DateTime,
   },
@@ -80,10 +105,20 @@ export const ResolutionBody = Type.Object(
     topicId: Type.Optional(Uuid),
     voteId: Type.Optional(Uuid),
     meetingId: Type.Optional(Uuid),
+    steps: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20 })),
   },
   strict,
 );
-export const ProgressBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 2000 }), progress: Type.Integer({ minimum: 0, maximum: 100 }), completed: Type.Optional(Type.Boolean()) }, strict);
+export const ProgressBody = Type.Object(
+  {
+    note: Type.String({ minLength: 1, maxLength: 2000 }),
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    completed: Type.Optional(Type.Boolean()),
+    stepId: Type.Optional(Uuid),
+    photos: Type.Optional(Type.Array(Uuid, { maxItems: 9 })),
+  },
+  strict,
+);
 export const ResolutionsQuery = Type.Object({ status: Type.Optional(lit(['in_progress', 'completed'] as const)), overdue: Type.Optional(Type.Boolean()), ...PageQuery });
 
 export const ArticleSchema = Type.Object({ no: Type.Integer({ minimum: 1, maximum: 500 }), title: Type.Optional(Type.String({ maxLength: 50 })), text: Type.String({ minLength: 1, maxLength: 2000 }) }, strict);
@@ -94,7 +129,11 @@ export const ConventionBody = Type.Object(
 export const VersionBody = Type.Object({ articles: Type.Array(ArticleSchema, { minItems: 1, maxItems: 200 }), changeNote: Type.String({ minLength: 2, maxLength: 500 }) }, strict);
 export const VersionParams = Type.Object({ id: Uuid, version: Type.Integer({ minimum: 1, maximum: 100000 }) });
 export const AdoptBody = Type.Object({ meetingId: Uuid }, strict);
-export const AnnotationBody = Type.Object({ articleNo: Type.Integer({ minimum: 1, maximum: 500 }), body: Type.String({ minLength: 1, maxLength: 1000 }) }, strict);
+export const AnnotationBody = Type.Object(
+  { articleNo: Type.Integer({ minimum: 1, maximum: 500 }), body: Type.String({ minLength: 1, maxLength: 1000 }), suggestedText: Type.Optional(Type.String({ maxLength: 2000 })) },
+  strict,
+);
+export const ReviseBody = Type.Object({ changeNote: Type.Optional(Type.String({ maxLength: 500 })) }, strict);
 export const ReplyBody = Type.Object({ status: lit(['adopted', 'declined'] as const), reply: Type.String({ minLength: 1, maxLength: 1000 }) }, strict);
 export const DiffQuery = Type.Object({ from: Type.Integer({ minimum: 1, maximum: 100000 }), to: Type.Integer({ minimum: 1, maximum: 100000 }) });
 export const ConventionsQuery = Type.Object({ ...PageQuery });

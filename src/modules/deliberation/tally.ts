@@ -11,6 +11,10 @@ import type { Choice, VoteMethod, VoteRule } from './repository.js';
  * - double_three_quarters (art. 278 items 6–8: maintenance fund, rebuilding, change of use of common
  *   parts — e.g. 加装电梯): the same participation, and agreement of at least 3/4 of the participating
  *   area and at least 3/4 of the participating owners.
+ * - two_thirds (one ballot per person or per household): valid as `simple`; passed when at least two
+ *   thirds of the ballots cast agree.
+ * A vote may set its own quorum (`quorumPct`, percent of the electorate, and of the floor area for
+ * the area rules) in place of the rule's default participation.
  */
 export interface TallyInput {
   rule: VoteRule;
@@ -18,6 +22,8 @@ export interface TallyInput {
   eligibleCount: number;
   /** hundredths of m² */
   eligibleArea: number;
+  /** participation needed, percent of the electorate (and of the area, for the area rules); null: the rule's default */
+  quorumPct?: number | null;
   counts: Record<Choice, number>;
   /** hundredths of m² per choice */
   areas: Record<Choice, number>;
@@ -25,6 +31,7 @@ export interface TallyInput {
 
 export interface TallyResult {
   rule: VoteRule;
+  quorumPct: number | null;
   eligibleCount: number;
   eligibleAreaM2: number;
   participated: number;
@@ -47,7 +54,8 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 const pct = (a: number, b: number) => `${(ratio(a, b) * 100).toFixed(1)}%`;
 
 export const RULE_LABEL: Record<VoteRule, string> = {
-  simple: '过半数通过（居民表决）',
+  simple: '过半数通过',
+  two_thirds: '三分之二以上通过',
   double_majority: '双过半（面积与人数均过半数）',
   double_three_quarters: '双四分之三（面积与人数均达四分之三）',
 };
@@ -55,15 +63,16 @@ export const RULE_LABEL: Record<VoteRule, string> = {
 export function tally(i: TallyInput): TallyResult {
   const n = i.counts.agree + i.counts.oppose + i.counts.abstain;
   const a = i.areas.agree + i.areas.oppose + i.areas.abstain;
-  const byArea = i.rule !== 'simple';
+  const byArea = i.rule === 'double_majority' || i.rule === 'double_three_quarters';
   let quorumMet: boolean;
   let countPassed: boolean;
   let areaPassed: boolean | null = null;
+  const q = i.quorumPct ?? null;
   if (!byArea) {
-    quorumMet = 2 * n > i.eligibleCount;
-    countPassed = 2 * i.counts.agree > n;
+    quorumMet = i.eligibleCount > 0 && (q !== null ? 100 * n >= q * i.eligibleCount : 2 * n > i.eligibleCount);
+    countPassed = i.rule === 'two_thirds' ? n > 0 && 3 * i.counts.agree >= 2 * n : 2 * i.counts.agree > n;
   } else {
-    quorumMet = 3 * n >= 2 * i.eligibleCount && 3 * a >= 2 * i.eligibleArea && i.eligibleCount > 0;
+    quorumMet = i.eligibleCount > 0 && (q !== null ? 100 * n >= q * i.eligibleCount && 100 * a >= q * i.eligibleArea : 3 * n >= 2 * i.eligibleCount && 3 * a >= 2 * i.eligibleArea);
     if (i.rule === 'double_majority') {
       countPassed = 2 * i.counts.agree > n;
       areaPassed = 2 * i.areas.agree > a;
@@ -75,13 +84,16 @@ export function tally(i: TallyInput): TallyResult {
   const passed = quorumMet && countPassed && (areaPassed ?? true);
 
   let explanation: string;
-  const who = i.method === 'owner' ? '业主' : '居民';
+  const who = i.method === 'resident' ? '居民' : i.method === 'household' ? '户' : '业主';
+  const need = q !== null ? `${q}%` : byArea ? '三分之二' : '半数';
   if (!quorumMet) {
     explanation = byArea
-      ? `参与表决的${who}人数占 ${pct(n, i.eligibleCount)}、专有面积占 ${pct(a, i.eligibleArea)}，未同时达到三分之二，表决无效`
-      : `参与表决的${who}占 ${pct(n, i.eligibleCount)}，未过半数，表决无效`;
+      ? `参与表决的${who}人数占 ${pct(n, i.eligibleCount)}、专有面积占 ${pct(a, i.eligibleArea)}，未同时达到${need}，表决无效`
+      : `参与表决的${who}占 ${pct(n, i.eligibleCount)}，未${q !== null ? '达到' : '过'}${need}，表决无效`;
   } else if (!byArea) {
-    explanation = `同意票占参与表决的 ${pct(i.counts.agree, n)}，${countPassed ? '已过半数，表决通过' : '未过半数，未通过'}`;
+    const bar = i.rule === 'two_thirds' ? '三分之二' : '半数';
+    const ok = i.rule === 'two_thirds' ? '已达三分之二' : '已过半数';
+    explanation = `同意票占参与表决的 ${pct(i.counts.agree, n)}，${countPassed ? `${ok}，表决通过` : `未${i.rule === 'two_thirds' ? '达' : '过'}${bar}，未通过`}`;
   } else {
     const need = i.rule === 'double_majority' ? '过半数' : '四分之三以上';
     const parts = `同意的${who}人数占参与表决的 ${pct(i.counts.agree, n)}、面积占 ${pct(i.areas.agree, a)}`;
@@ -90,6 +102,7 @@ export function tally(i: TallyInput): TallyResult {
 
   return {
     rule: i.rule,
+    quorumPct: q,
     eligibleCount: i.eligibleCount,
     eligibleAreaM2: m2(i.eligibleArea),
     participated: n,

@@ -74,3 +74,43 @@ describe('tally: residents (simple majority)', () => {
     expect(tally(res(10, [3, 2, 1])).areaPassed).toBeNull();
   });
 });
+
+describe('tally: two thirds and a vote’s own quorum', () => {
+  const persons = (eligibleCount: number, counts: [number, number, number], rule: TallyInput['rule'] = 'two_thirds', quorumPct: number | null = null): TallyInput => ({
+    rule,
+    method: 'resident',
+    eligibleCount,
+    eligibleArea: 0,
+    quorumPct,
+    counts: { agree: counts[0], oppose: counts[1], abstain: counts[2] },
+    areas: { agree: 0, oppose: 0, abstain: 0 },
+  });
+
+  it('passes with at least two thirds of the ballots cast agreeing', () => {
+    // 9 electors, 6 vote: 4 agree = exactly 2/3 -> passes
+    expect(tally(persons(9, [4, 2, 0])).passed).toBe(true);
+    // 9 electors, 9 vote: 5 agree = 55.6% -> a simple majority, but not two thirds
+    const r = tally(persons(9, [5, 3, 1]));
+    expect(r).toMatchObject({ quorumMet: true, countPassed: false, passed: false, areaPassed: null, areaTurnout: null });
+    expect(r.explanation).toBe('同意票占参与表决的 55.6%，未达三分之二，未通过');
+    expect(tally(persons(9, [5, 3, 1], 'simple')).passed).toBe(true);
+  });
+
+  it('uses the vote’s quorum instead of “more than half” when one is set', () => {
+    // 10 electors, 5 vote (50%): not more than half by default...
+    expect(tally(persons(10, [5, 0, 0], 'simple')).quorumMet).toBe(false);
+    // ...but enough for a 50% quorum; a 60% quorum needs 6
+    expect(tally(persons(10, [5, 0, 0], 'simple', 50))).toMatchObject({ quorumMet: true, passed: true, quorumPct: 50 });
+    const r = tally(persons(10, [5, 0, 0], 'simple', 60));
+    expect(r.quorumMet).toBe(false);
+    expect(r.explanation).toBe('参与表决的居民占 50.0%，未达到60%，表决无效');
+  });
+
+  it('for owners, a higher quorum applies to both the owners and the floor area', () => {
+    // 4 owners, 400 m²; 3 vote (75%) holding 290 m² (72.5%): valid under 2/3, not under a 75% quorum (area short)
+    const input = { ...owner(4, 40000, [3, 0, 0], [29000, 0, 0]) };
+    expect(tally(input).quorumMet).toBe(true);
+    expect(tally({ ...input, quorumPct: 75 }).quorumMet).toBe(false);
+    expect(tally({ ...input, quorumPct: 72 }).quorumMet).toBe(true);
+  });
+});

@@ -42,7 +42,7 @@ export function endOfLocalDate(date: string): Date {
 
 export const TOPIC_STATUS_LABEL: Record<string, string> = {
   proposed: '征集附议',
-  supported: '附议达标待审核',
+  supported: '附议达标待上会',
   accepted: '已立项',
   rejected: '不予立项',
   withdrawn: '已撤回',

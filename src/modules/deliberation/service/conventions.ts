@@ -7,7 +7,7 @@ import { audit } from '../../../platform/audit/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { assertManage, assertSees, canManage, residentCovered, viewerOf, type Viewer } from '../policy.js';
-import { deliberationRepo as repo, type AnnotationRow, type Article, type ConventionRow, type VersionRow } from '../repository.js';
+import { deliberationRepo as repo, type AnnotationRow, type Article, type ChangelogEntry, type ConventionRow, type VersionRow } from '../repository.js';
 import { iso, nodeOrInvalid, uniqueOr409 } from './common.js';
 
 export const CONVENTION_LEVELS = ['community', 'estate'];
@@ -20,6 +20,7 @@ const viewVersion = (x: VersionRow) => ({
   statusLabel: VERSION_STATUS_LABEL[x.status],
   articles: x.articles as Article[],
   changeNote: x.change_note,
+  changelog: (x.changelog as ChangelogEntry[] | null) ?? [],
   adoptedAt: iso(x.adopted_at),
   adoptedVia: x.adopted_via,
   adoptedRef: x.adopted_ref,
@@ -42,6 +43,8 @@ const viewAnnotation = (a: AnnotationRow, staff: boolean) => ({
   version: a.version,
   articleNo: a.article_no,
   body: a.body,
+  suggestedText: a.suggested_text,
+  appliedVersion: a.applied_version,
   authorName: staff ? a.author_name : a.author_name.slice(0, 1) + '**',
   status: a.status,
   reply: a.reply,
@@ -96,7 +99,7 @@ export async function createConvention(ctx: AppContext, actor: Actor, input: { t
   if (!c.title) throw invalid('公约名称不能为空', [{ field: 'title', message: '为必填项' }]);
   await withTx(ctx, async (trx) => {
     await repo.insertConvention(trx, c);
-    await repo.insertVersion(trx, { convention_id: c.id, version: 1, articles, change_note: input.changeNote?.trim() || '首次制定', status: 'draft', adopted_at: null, adopted_via: null, adopted_ref: null, created_by: actor.userId, created_at: now });
+    await repo.insertVersion(trx, { convention_id: c.id, version: 1, articles, change_note: input.changeNote?.trim() || '首次制定', changelog: articles.map((a) => ({ articleNo: a.no, change: 'added' as const, annotationId: null, note: '首次制定' })), status: 'draft', adopted_at: null, adopted_via: null, adopted_ref: null, created_by: actor.userId, created_at: now });
     await audit(trx, ctx.clock, actor, { action: 'deliberation.convention.create', entity: 'deliberation_convention', entityId: c.id, after: { title: c.title, node: c.node_path, articles: articles.length } });
   });
   return getConvention(ctx, actor, c.id);
@@ -115,7 +118,9 @@ export async function draftVersion(ctx: AppContext, actor: Actor, id: string, in
         const versions = await repo.versions(trx, id);
         if (versions.some((x) => x.status === 'draft' || x.status === 'consultation')) throw conflict('已有未定稿的修订版本，请先完成或废止');
         const next = Math.max(0, ...versions.map((x) => x.version)) + 1;
-        await repo.insertVersion(trx, { convention_id: id, version: next, articles, change_note: input.changeNote.trim(), status: 'draft', adopted_at: null, adopted_via: null, adopted_ref: null, created_by: actor.userId, created_at: ctx.clock.now() });
+        const base = versions.find((x) => x.version === c.current_version) ?? versions[versions.length - 1];
+        const changelog = changelogOf(base ? (base.articles as Article[]) : [], articles, new Map());
+        await repo.insertVersion(trx, { convention_id: id, version: next, articles, change_note: input.changeNote.trim(), changelog, status: 'draft', adopted_at: null, adopted_via: null, adopted_ref: null, created_by: actor.userId, created_at: ctx.clock.now() });
         await repo.updateConvention(trx, id, { updated_at: ctx.clock.now() });
         await audit(trx, ctx.clock, actor, { action: 'deliberation.convention.draft', entity: 'deliberation_convention', entityId: id, after: { version: next, changeNote: input.changeNote, articles: articles.length } });
       }),
@@ -169,8 +174,64 @@ export async function adoptByMeeting(ctx: AppContext, actor: Actor, id: string, 
   return getConvention(ctx, actor, id);
 }
 
-/** 批注: a resident comments on one article of a version under consultation. */
-export async function annotate(ctx: AppContext, actor: Actor, id: string, version: number, input: { articleNo: number; body: string }) {
+/** The changelog of a new version against its base: one entry per article added, removed or changed, citing the annotation it came from. */
+function changelogOf(from: Article[], to: Article[], fromAnnotation: Map<number, AnnotationRow>): ChangelogEntry[] {
+  return diffArticles(from, to)
+    .filter((c) => c.change !== 'unchanged')
+    .map((c) => {
+      const a = fromAnnotation.get(c.no);
+      const change = c.change as ChangelogEntry['change'];
+      const note = a ? `采纳居民${a.author_name.slice(0, 1)}**的修改建议` : change === 'added' ? '新增条款' : change === 'removed' ? '删除条款' : '修改条款';
+      return { articleNo: c.no, change, annotationId: a?.id ?? null, note };
+    });
+}
+
+/**
+ * Publishes the next version from a version under consultation: each accepted suggestion replaces
+ * its article's text, the changelog lists every change with the suggestion it came from, and the
+ * consulted version is superseded. The new version opens for consultation again (or goes to a vote).
+ */
+export async function reviseFromSuggestions(ctx: AppContext, actor: Actor, id: string, version: number, input: { changeNote?: string }) {
+  let next = 0;
+  await uniqueOr409(
+    () =>
+      withTx(ctx, async (trx) => {
+        const { c, ver } = await draftOf(ctx, actor, trx, id, version);
+        if (!['draft', 'consultation'].includes(ver.status)) throw conflict(`该版本为「${VERSION_STATUS_LABEL[ver.status]}」，不能据此修订`);
+        if ((await repo.votesOfConvention(trx, id)).some((x) => x.status === 'open' && x.convention_version === version)) throw conflict('该版本正在表决中，不能修订');
+        const all = await repo.annotations(trx, id);
+        const accepted = all.filter((a) => a.version === version && a.status === 'adopted' && a.suggested_text && a.applied_version === null);
+        if (!accepted.length) throw conflict('没有已采纳的修改建议，请先答复居民意见');
+        const byArticle = new Map<number, AnnotationRow>();
+        for (const a of accepted) byArticle.set(a.article_no, a);
+        const articles = (ver.articles as Article[]).map((a) => {
+          const s = byArticle.get(a.no);
+          return s ? { ...a, text: s.suggested_text!.trim() } : a;
+        });
+        const changelog = changelogOf(ver.articles as Article[], articles, byArticle);
+        const versions = await repo.versions(trx, id);
+        next = Math.max(0, ...versions.map((x) => x.version)) + 1;
+        const now = ctx.clock.now();
+        await repo.updateVersion(trx, id, version, { status: 'superseded' });
+        const note = input.changeNote?.trim() || `根据征求意见修订：${changelog.map((x) => `第${x.articleNo}条`).join('、')}`;
+        await repo.insertVersion(trx, { convention_id: id, version: next, articles, change_note: note, changelog, status: 'consultation', adopted_at: null, adopted_via: null, adopted_ref: null, created_by: actor.userId, created_at: now });
+        for (const a of accepted) await repo.updateAnnotation(trx, a.id, { applied_version: next });
+        await repo.updateConvention(trx, id, { updated_at: now });
+        await audit(trx, ctx.clock, actor, {
+          action: 'deliberation.convention.revise',
+          entity: 'deliberation_convention',
+          entityId: c.id,
+          before: { version, status: ver.status },
+          after: { version: next, status: 'consultation', changelog },
+        });
+      }),
+    '已有未定稿的修订版本',
+  );
+  return getConvention(ctx, actor, id);
+}
+
+/** 批注: a resident comments on one article of a version under consultation, optionally with the wording they suggest. */
+export async function annotate(ctx: AppContext, actor: Actor, id: string, version: number, input: { articleNo: number; body: string; suggestedText?: string }) {
   const v = await viewerOf(ctx, actor);
   const text = input.body.trim();
   if (!text) throw invalid('批注内容不能为空', [{ field: 'body', message: '为必填项' }]);
@@ -182,9 +243,12 @@ export async function annotate(ctx: AppContext, actor: Actor, id: string, versio
     if (ver.status !== 'consultation') throw conflict('该版本未在征求意见中');
     if (!(ver.articles as Article[]).some((a) => a.no === input.articleNo)) throw invalid(`第 ${input.articleNo} 条不存在`, [{ field: 'articleNo', message: '条款不存在' }]);
     const now = ctx.clock.now();
-    const row: AnnotationRow = { id: newId(), convention_id: id, version, article_no: input.articleNo, body: text, author_user_id: actor.userId, author_resident_id: v.kind === 'resident' ? v.resident.id : null, author_name: v.kind === 'resident' ? v.resident.name : actor.displayName, status: 'open', reply: null, replied_by: null, replied_at: null, created_at: now };
+    const suggested = input.suggestedText?.trim() || null;
+    const current = (ver.articles as Article[]).find((a) => a.no === input.articleNo)!;
+    if (suggested !== null && suggested === current.text) throw invalid('建议的表述与原文相同', [{ field: 'suggestedText', message: '与原文相同' }]);
+    const row: AnnotationRow = { id: newId(), convention_id: id, version, article_no: input.articleNo, body: text, suggested_text: suggested, applied_version: null, author_user_id: actor.userId, author_resident_id: v.kind === 'resident' ? v.resident.id : null, author_name: v.kind === 'resident' ? v.resident.name : actor.displayName, status: 'open', reply: null, replied_by: null, replied_at: null, created_at: now };
     await repo.insertAnnotation(trx, row);
-    await audit(trx, ctx.clock, actor, { action: 'deliberation.convention.annotate', entity: 'deliberation_convention', entityId: id, after: { annotationId: row.id, version, articleNo: input.articleNo } });
+    await audit(trx, ctx.clock, actor, { action: 'deliberation.convention.annotate', entity: 'deliberation_convention', entityId: id, after: { annotationId: row.id, version, articleNo: input.articleNo, suggested: suggested !== null } });
     return viewAnnotation(row, v.kind === 'staff');
   });
 }
@@ -198,6 +262,10 @@ export async function replyAnnotation(ctx: AppContext, actor: Actor, annotationI
     assertManage(actor, c.node_path);
     if (a.status !== 'open') throw conflict('该批注已答复');
     if (!input.reply.trim()) throw invalid('请填写答复', [{ field: 'reply', message: '为必填项' }]);
+    if (input.status === 'adopted' && a.suggested_text) {
+      const clash = (await repo.annotations(trx, a.convention_id)).find((x) => x.id !== a.id && x.version === a.version && x.article_no === a.article_no && x.status === 'adopted' && x.suggested_text && x.applied_version === null);
+      if (clash) throw conflict(`第 ${a.article_no} 条已采纳了另一条修改建议，同一条款一次只能采纳一种表述`);
+    }
     const now = ctx.clock.now();
     await repo.updateAnnotation(trx, annotationId, { status: input.status, reply: input.reply.trim(), replied_by: actor.userId, replied_at: now });
     await audit(trx, ctx.clock, actor, { action: 'deliberation.convention.reply', entity: 'deliberation_convention', entityId: c.id, before: { annotationId, status: a.status }, after: { annotationId, status: input.status } });

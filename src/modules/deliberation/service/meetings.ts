@@ -8,11 +8,23 @@ import { conflict, forbidden, invalid, notFound } from '../../../platform/errors
 import { newId } from '../../../platform/ids.js';
 import { residentBriefs } from '../../org/index.js';
 import { assertAssist, assertManage, assertSees, canManage, residentCovered, viewerOf, type Viewer } from '../policy.js';
-import { deliberationRepo as repo, type AgendaOutcome, type MeetingRow, type TopicStatus } from '../repository.js';
+import { deliberationRepo as repo, type AgendaOutcome, type Invitee, type MeetingMode, type MeetingRow, type TopicStatus } from '../repository.js';
 import { iso, nodeOrInvalid, uniqueOr409 } from './common.js';
 import { manageableTopic } from './topics.js';
 
 export const MEETING_LEVELS = ['community', 'estate', 'grid', 'building'];
+export const MEETING_MODE_LABEL: Record<MeetingMode, string> = { in_person: '线下', online: '线上', hybrid: '线上线下结合' };
+/** Parties invited to a meeting (列席/参会单位). */
+export const INVITEE_KINDS = ['resident_rep', 'property', 'owners_committee', 'party', 'expert', 'department', 'other'] as const;
+export const INVITEE_LABEL: Record<(typeof INVITEE_KINDS)[number], string> = {
+  resident_rep: '居民代表',
+  property: '物业服务企业',
+  owners_committee: '业主委员会',
+  party: '党组织',
+  expert: '专家（律师等）',
+  department: '职能部门',
+  other: '其他',
+};
 /** Residents may sign in from an hour before the start until the end. */
 const SIGNIN_EARLY_MS = 60 * 60_000;
 
@@ -24,7 +36,11 @@ export interface MeetingView {
   nodeName: string;
   startsAt: string;
   endsAt: string;
-  location: string;
+  location: string | null;
+  mode: MeetingMode;
+  modeLabel: string;
+  onlineUrl: string | null;
+  invitees: Array<Invitee & { kindLabel: string }>;
   status: MeetingRow['status'];
   minutes: string | null;
   minutesPublishedAt: string | null;
@@ -40,6 +56,10 @@ const viewMeeting = (m: MeetingRow): MeetingView => ({
   startsAt: iso(m.starts_at)!,
   endsAt: iso(m.ends_at)!,
   location: m.location,
+  mode: m.mode,
+  modeLabel: MEETING_MODE_LABEL[m.mode],
+  onlineUrl: m.online_url,
+  invitees: ((m.invitees as Invitee[] | null) ?? []).map((i) => ({ ...i, kindLabel: INVITEE_LABEL[i.kind as keyof typeof INVITEE_LABEL] ?? i.kind })),
   status: m.status,
   minutes: m.minutes,
   minutesPublishedAt: iso(m.minutes_published_at),
@@ -94,7 +114,7 @@ async function buildAgenda(ctx: AppContext, actor: Actor, trx: Tx, meeting: { id
     if (it.topicId) {
       if (seen.has(it.topicId)) throw invalid('同一议题不能重复列入议程', [{ field: `agenda.${i}.topicId`, message: '重复' }]);
       seen.add(it.topicId);
-      const t = await manageableTopic(ctx, actor, trx, it.topicId, ['accepted'], '列入议程');
+      const t = await manageableTopic(ctx, actor, trx, it.topicId, ['accepted', 'supported'], '列入议程');
       if (!pathWithin(t.node_path, meeting.node_path)) throw invalid(`议题「${t.title}」不属于本次会议的范围`, [{ field: `agenda.${i}.topicId`, message: '超出会议范围' }]);
       rows.push({ id: newId(), meeting_id: meeting.id, seq: i + 1, topic_id: t.id, title: it.title?.trim() || t.title, outcome: null, note: null });
     } else {
@@ -105,12 +125,39 @@ async function buildAgenda(ctx: AppContext, actor: Actor, trx: Tx, meeting: { id
   return rows;
 }
 
-/** Schedules a meeting (协商议事会) with its agenda; the topics on it become "scheduled". */
-export async function scheduleMeeting(
-  ctx: AppContext,
-  actor: Actor,
-  input: { title: string; nodeId: string; startsAt: string; endsAt: string; location: string; agenda: AgendaInput[] },
-): Promise<MeetingView> {
+export interface MeetingInput {
+  title: string;
+  nodeId: string;
+  startsAt: string;
+  endsAt: string;
+  mode?: MeetingMode;
+  location?: string;
+  onlineUrl?: string;
+  invitees?: Invitee[];
+  agenda: AgendaInput[];
+}
+
+function checkMode(input: { mode?: MeetingMode; location?: string; onlineUrl?: string; invitees?: Invitee[] }) {
+  const mode = input.mode ?? 'in_person';
+  const location = input.location?.trim() || null;
+  const onlineUrl = input.onlineUrl?.trim() || null;
+  if (mode !== 'online' && !location) throw invalid('线下会议请填写地点', [{ field: 'location', message: '为必填项' }]);
+  if (mode !== 'in_person' && !onlineUrl) throw invalid('线上会议请填写会议链接', [{ field: 'onlineUrl', message: '为必填项' }]);
+  if (onlineUrl && !/^https?:\/\/\S+$/.test(onlineUrl)) throw invalid('会议链接须以 http:// 或 https:// 开头', [{ field: 'onlineUrl', message: '链接格式不正确' }]);
+  const invitees = (input.invitees ?? []).map((i, n) => {
+    if (!(INVITEE_KINDS as readonly string[]).includes(i.kind)) throw invalid('参会方类型不正确', [{ field: `invitees.${n}.kind`, message: `须为 ${INVITEE_KINDS.join('/')}` }]);
+    const name = i.name.trim();
+    if (!name) throw invalid('请填写参会方名称', [{ field: `invitees.${n}.name`, message: '为必填项' }]);
+    return { kind: i.kind, name, ...(i.org?.trim() ? { org: i.org.trim() } : {}) };
+  });
+  return { mode, location: mode === 'online' ? null : location, onlineUrl: mode === 'in_person' ? null : onlineUrl, invitees };
+}
+
+/**
+ * Schedules a meeting (协商议事会) with its agenda; the topics on it become "scheduled". Topics that
+ * reached their support threshold under the meeting's node and wait for a meeting are added at the end.
+ */
+export async function scheduleMeeting(ctx: AppContext, actor: Actor, input: MeetingInput): Promise<MeetingView> {
   const node = await nodeOrInvalid(ctx.db, input.nodeId, MEETING_LEVELS);
   assertManage(actor, node.path);
   const startsAt = new Date(input.startsAt);
@@ -118,14 +165,44 @@ export async function scheduleMeeting(
   const now = ctx.clock.now();
   if (!(endsAt > startsAt)) throw invalid('结束时间须晚于开始时间', [{ field: 'endsAt', message: '须晚于开始时间' }]);
   if (endsAt <= now) throw invalid('会议时间已过', [{ field: 'endsAt', message: '须晚于当前时间' }]);
-  const m: MeetingRow = { id: newId(), title: input.title.trim(), node_id: node.id, node_path: node.path, node_name: node.name, starts_at: startsAt, ends_at: endsAt, location: input.location.trim(), status: 'scheduled', minutes: null, minutes_published_at: null, created_by: actor.userId, created_at: now, updated_at: now };
-  if (!m.title || !m.location) throw invalid('会议名称和地点不能为空');
+  const mode = checkMode(input);
+  const m: MeetingRow = {
+    id: newId(),
+    title: input.title.trim(),
+    node_id: node.id,
+    node_path: node.path,
+    node_name: node.name,
+    starts_at: startsAt,
+    ends_at: endsAt,
+    location: mode.location,
+    mode: mode.mode,
+    online_url: mode.onlineUrl,
+    invitees: mode.invitees,
+    status: 'scheduled',
+    minutes: null,
+    minutes_published_at: null,
+    created_by: actor.userId,
+    created_at: now,
+    updated_at: now,
+  };
+  if (!m.title) throw invalid('会议名称不能为空', [{ field: 'title', message: '为必填项' }]);
   await withTx(ctx, async (trx) => {
     await repo.insertMeeting(trx, m);
     const agenda = await buildAgenda(ctx, actor, trx, m, input.agenda);
+    const auto: string[] = [];
+    for (const t of await repo.topicsAwaitingMeeting(trx, m.node_path)) {
+      if (agenda.some((a) => a.topic_id === t.id)) continue;
+      agenda.push({ id: newId(), meeting_id: m.id, seq: agenda.length + 1, topic_id: t.id, title: t.title, outcome: null, note: null });
+      auto.push(t.id);
+    }
     await repo.replaceAgenda(trx, m.id, agenda);
     for (const a of agenda) if (a.topic_id) await repo.updateTopic(trx, a.topic_id, { status: 'scheduled', updated_at: now });
-    await audit(trx, ctx.clock, actor, { action: 'deliberation.meeting.schedule', entity: 'deliberation_meeting', entityId: m.id, after: { title: m.title, node: m.node_path, startsAt: input.startsAt, agenda: agenda.map((a) => a.title) } });
+    await audit(trx, ctx.clock, actor, {
+      action: 'deliberation.meeting.schedule',
+      entity: 'deliberation_meeting',
+      entityId: m.id,
+      after: { title: m.title, node: m.node_path, startsAt: input.startsAt, mode: m.mode, location: m.location, onlineUrl: m.online_url, invitees: mode.invitees, agenda: agenda.map((a) => a.title), autoAgenda: auto },
+    });
   });
   return viewMeeting(m);
 }

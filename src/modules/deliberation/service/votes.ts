@@ -9,7 +9,8 @@ import { conflict, forbidden, invalid, notFound } from '../../../platform/errors
 import { newId } from '../../../platform/ids.js';
 import { nodeBriefs, residentBriefs } from '../../org/index.js';
 import { assertAssist, assertManage, assertSees, canManage, isAdult, residentCovered, viewerOf, type Viewer } from '../policy.js';
-import { deliberationRepo as repo, type Choice, type VoteMethod, type VoteRow, type VoteRule } from '../repository.js';
+import { randomUUID } from 'node:crypto';
+import { deliberationRepo as repo, type BallotKind, type Choice, type Eligibility, type VoteMethod, type VoteRow, type VoteRule } from '../repository.js';
 import { RULE_LABEL, tally, type TallyResult } from '../tally.js';
 import { iso, JOB_VOTE_CLOSE, nodeOrInvalid, uniqueOr409 } from './common.js';
 import { adoptVersion } from './conventions.js';
@@ -20,6 +21,9 @@ export const OWNER_LEVELS = ['building', 'grid', 'estate'];
 export const RESIDENT_LEVELS = ['community', 'estate', 'grid', 'building'];
 
 export const CHOICE_LABEL: Record<Choice, string> = { agree: '同意', oppose: '反对', abstain: '弃权' };
+export const METHOD_LABEL: Record<VoteMethod, string> = { resident: '一人一票', household: '一户一票', owner: '业主一户一票（计专有面积）' };
+export const BALLOT_LABEL: Record<BallotKind, string> = { real_name: '记名投票', secret: '无记名投票' };
+export const ELIGIBILITY_LABEL: Record<Eligibility, string> = { all: '范围内全体', owners: '仅登记业主', household_heads: '仅户主', listed: '指定名单（如居民代表）' };
 
 export interface VoteView {
   id: string;
@@ -32,8 +36,14 @@ export interface VoteView {
   nodePath: string;
   nodeName: string;
   method: VoteMethod;
+  methodLabel: string;
   rule: VoteRule;
   ruleLabel: string;
+  ballot: BallotKind;
+  ballotLabel: string;
+  quorumPct: number | null;
+  eligibility: Eligibility;
+  eligibilityLabel: string;
   opensAt: string;
   closesAt: string;
   /** open / closed / cancelled as stored; `phase` adds "not yet open" */
@@ -66,8 +76,14 @@ export function viewVote(v: VoteRow, now: Date): VoteView {
     nodePath: v.node_path,
     nodeName: v.node_name,
     method: v.method,
+    methodLabel: METHOD_LABEL[v.method],
     rule: v.rule,
     ruleLabel: RULE_LABEL[v.rule],
+    ballot: v.ballot,
+    ballotLabel: BALLOT_LABEL[v.ballot],
+    quorumPct: v.quorum_pct,
+    eligibility: v.eligibility,
+    eligibilityLabel: ELIGIBILITY_LABEL[v.eligibility],
     opensAt: iso(v.opens_at)!,
     closesAt: iso(v.closes_at)!,
     status: v.status,
@@ -97,7 +113,7 @@ async function visibleVote(v: Viewer, db: Tx | AppContext['db'], id: string, loc
 }
 
 /** The voter key of a resident in a vote: their household for owner votes, themselves otherwise. */
-const voterKeyOf = (method: VoteMethod, r: { id: string; householdId: string | null }) => (method === 'owner' ? r.householdId : r.id);
+const voterKeyOf = (method: VoteMethod, r: { id: string; householdId: string | null }) => (method === 'resident' ? r.id : r.householdId);
 
 export async function getVote(ctx: AppContext, actor: Actor, id: string) {
   const v = await viewerOf(ctx, actor);
@@ -106,7 +122,7 @@ export async function getVote(ctx: AppContext, actor: Actor, id: string) {
   const counts = await repo.tally(ctx.db, id);
   const participated = counts.reduce((s, c) => s + c.n, 0);
   const participatedArea = counts.reduce((s, c) => s + c.area_c, 0);
-  let my: { eligible: boolean; voted: boolean; choice: Choice | null; castAt: string | null; byHousehold: boolean } | null = null;
+  let my: { eligible: boolean; voted: boolean; choice: Choice | null; castAt: string | null; byHousehold: boolean; onlyMember: string | null } | null = null;
   if (v.kind === 'resident') {
     const key = voterKeyOf(row.method, v.resident);
     const elector = key ? await repo.elector(ctx.db, id, key) : undefined;
@@ -114,10 +130,13 @@ export async function getVote(ctx: AppContext, actor: Actor, id: string) {
     my = {
       eligible: Boolean(elector),
       voted: Boolean(ballot),
-      // A household member sees that the household voted, but only the one who cast it sees the choice.
+      // A household member sees that the household voted, but only the one who cast it sees the choice;
+      // a secret ballot's choice is not kept with the voter at all.
       choice: ballot && ballot.resident_id === v.resident.id ? ballot.choice : null,
       castAt: ballot ? iso(ballot.cast_at) : null,
-      byHousehold: row.method === 'owner',
+      byHousehold: row.method !== 'resident',
+      // a household vote limited to its owner or head: who may cast it
+      onlyMember: elector && row.method !== 'resident' && row.eligibility !== 'all' ? elector.name : null,
     };
   }
   return {
@@ -143,6 +162,11 @@ export interface VoteInput {
   nodeId: string;
   method: VoteMethod;
   rule: VoteRule;
+  ballot?: BallotKind;
+  quorumPct?: number | null;
+  eligibility?: Eligibility;
+  /** for eligibility 'listed': the residents who vote (e.g. the residents' representatives) */
+  electorIds?: string[];
   opensAt?: string;
   closesAt: string;
 }
@@ -152,7 +176,15 @@ export interface VoteInput {
  * node with their floor areas, for a resident vote the adult residents living there.
  */
 export async function createVote(ctx: AppContext, actor: Actor, input: VoteInput): Promise<VoteView> {
-  if (input.rule !== 'simple' && input.method !== 'owner') throw invalid('双过半/双四分之三须按业主（户）与专有面积表决', [{ field: 'method', message: '须为 owner' }]);
+  const areaRule = input.rule === 'double_majority' || input.rule === 'double_three_quarters';
+  if (areaRule && input.method !== 'owner') throw invalid('双过半/双四分之三须按业主（户）与专有面积表决', [{ field: 'method', message: '须为 owner' }]);
+  const eligibility = input.eligibility ?? 'all';
+  if (eligibility === 'listed' && input.method !== 'resident') throw invalid('指定名单的表决须为一人一票', [{ field: 'eligibility', message: '须与 method=resident 一起使用' }]);
+  if (eligibility === 'listed' && !input.electorIds?.length) throw invalid('请选择参加表决的人员名单', [{ field: 'electorIds', message: '为必填项' }]);
+  if (eligibility !== 'listed' && input.electorIds?.length) throw invalid('只有「指定名单」的表决才需要名单', [{ field: 'electorIds', message: '不应填写' }]);
+  const quorumPct = input.quorumPct ?? null;
+  // The Civil Code fixes the owners' participation at two thirds: a vote may ask for more, never less.
+  if (areaRule && quorumPct !== null && 3 * quorumPct < 200) throw invalid('业主共同决定须有专有部分面积和人数均占三分之二以上的业主参与表决', [{ field: 'quorumPct', message: '不得低于 67' }]);
   const node = await nodeOrInvalid(ctx.db, input.nodeId, input.method === 'owner' ? OWNER_LEVELS : RESIDENT_LEVELS);
   assertManage(actor, node.path);
   const now = ctx.clock.now();
@@ -174,6 +206,9 @@ export async function createVote(ctx: AppContext, actor: Actor, input: VoteInput
     node_name: node.name,
     method: input.method,
     rule: input.rule,
+    ballot: input.ballot ?? 'real_name',
+    quorum_pct: quorumPct,
+    eligibility,
     opens_at: opensAt,
     closes_at: closesAt,
     status: 'open',
@@ -205,15 +240,8 @@ export async function createVote(ctx: AppContext, actor: Actor, input: VoteInput
       if (running) throw conflict('该版本已在表决中');
       row.convention_version = ver.version;
     }
-    let electors;
-    if (input.method === 'owner') {
-      const roll = await repo.rollUnder(trx, node.path);
-      electors = roll.map((h) => ({ vote_id: row.id, voter_key: h.household_id, household_id: h.household_id, resident_id: h.owner_resident_id, name: h.owner_name ?? '（业主未登记）', area_m2: Number(h.area_m2) }));
-    } else {
-      const residents = (await residentBriefs(trx, { under: node.path })).filter((r) => r.status === 'resident' && isAdult(r, now));
-      electors = residents.map((r) => ({ vote_id: row.id, voter_key: r.id, household_id: r.householdId, resident_id: r.id, name: r.name, area_m2: 0 }));
-    }
-    if (!electors.length) throw invalid(input.method === 'owner' ? '该范围内没有登记业主与面积，请先维护业主名册' : '该范围内没有可参与表决的居民');
+    const electors = await electorate(trx, row, input.electorIds ?? [], now);
+    if (!electors.length) throw invalid(input.method === 'owner' ? '该范围内没有登记业主与面积，请先维护业主名册' : '该范围内没有符合条件、可参与表决的居民');
     row.eligible_count = electors.length;
     row.eligible_area = Math.round(electors.reduce((s, e) => s + Math.round(e.area_m2 * 100), 0)) / 100;
     await repo.insertVote(trx, row);
@@ -223,10 +251,52 @@ export async function createVote(ctx: AppContext, actor: Actor, input: VoteInput
       action: 'deliberation.vote.create',
       entity: 'deliberation_vote',
       entityId: row.id,
-      after: { title: row.title, node: row.node_path, method: row.method, rule: row.rule, opensAt: opensAt.toISOString(), closesAt: closesAt.toISOString(), eligibleCount: row.eligible_count, eligibleArea: row.eligible_area, topicId: row.topic_id, convention: row.convention_id ? `${row.convention_id}@${row.convention_version}` : null },
+      after: { title: row.title, node: row.node_path, method: row.method, rule: row.rule, ballot: row.ballot, quorumPct: row.quorum_pct, eligibility: row.eligibility, opensAt: opensAt.toISOString(), closesAt: closesAt.toISOString(), eligibleCount: row.eligible_count, eligibleArea: row.eligible_area, topicId: row.topic_id, convention: row.convention_id ? `${row.convention_id}@${row.convention_version}` : null },
     });
   });
   return viewVote(row, now);
+}
+
+/**
+ * The electorate, by method and eligibility:
+ * - owner: the households on the owners' roll (with their floor area); `owners` limits casting to the registered owner;
+ * - household: one ballot per household with an adult resident; `owners`/`household_heads` limit casting to the owner/head;
+ * - resident: each adult; `owners` keeps registered owners, `household_heads` heads of household, `listed` the given residents.
+ * For limited household votes the elector's resident is the only one who may cast the household's ballot.
+ */
+async function electorate(trx: Tx, row: VoteRow, listed: string[], now: Date) {
+  const path = row.node_path;
+  const roll = await repo.rollUnder(trx, path);
+  const owners = new Map(roll.filter((h) => h.owner_resident_id).map((h) => [h.household_id, h.owner_resident_id!]));
+  const ownerIds = new Set(owners.values());
+  if (row.method === 'owner') {
+    if (row.eligibility === 'household_heads') throw invalid('业主表决的投票人为登记业主', [{ field: 'eligibility', message: '须为 all 或 owners' }]);
+    const rows = row.eligibility === 'owners' ? roll.filter((h) => h.owner_resident_id) : roll;
+    return rows.map((h) => ({ vote_id: row.id, voter_key: h.household_id, household_id: h.household_id, resident_id: h.owner_resident_id, name: h.owner_name ?? '（业主未登记）', area_m2: Number(h.area_m2) }));
+  }
+  const adults = (await residentBriefs(trx, { under: path })).filter((r) => r.status === 'resident' && isAdult(r, now));
+  if (row.method === 'household') {
+    const byHousehold = new Map<string, typeof adults>();
+    for (const r of adults) if (r.householdId) byHousehold.set(r.householdId, [...(byHousehold.get(r.householdId) ?? []), r]);
+    const out = [];
+    for (const [hid, members] of byHousehold) {
+      const head = members.find((r) => r.relation === '户主') ?? null;
+      const owner = members.find((r) => r.id === owners.get(hid)) ?? null;
+      const caster = row.eligibility === 'owners' ? owner : row.eligibility === 'household_heads' ? head : null;
+      if (row.eligibility !== 'all' && !caster) continue;
+      out.push({ vote_id: row.id, voter_key: hid, household_id: hid, resident_id: caster?.id ?? null, name: (caster ?? head ?? members[0]!).name, area_m2: 0 });
+    }
+    return out;
+  }
+  let pick = adults;
+  if (row.eligibility === 'owners') pick = adults.filter((r) => ownerIds.has(r.id));
+  if (row.eligibility === 'household_heads') pick = adults.filter((r) => r.relation === '户主');
+  if (row.eligibility === 'listed') {
+    const want = new Set(listed);
+    pick = adults.filter((r) => want.has(r.id));
+    if (pick.length !== want.size) throw invalid('名单中有人不在表决范围内或未满十八周岁', [{ field: 'electorIds', message: `${want.size - pick.length} 人不符合条件` }]);
+  }
+  return pick.map((r) => ({ vote_id: row.id, voter_key: r.id, household_id: r.householdId, resident_id: r.id, name: r.name, area_m2: 0 }));
 }
 
 /**
@@ -264,13 +334,18 @@ export async function castBallot(ctx: AppContext, actor: Actor, id: string, inpu
         if (!isAdult(voter, now)) throw forbidden('未满十八周岁的居民不参与表决');
         const key = voterKeyOf(row.method, voter);
         const elector = key ? await repo.elector(trx, id, key) : undefined;
-        if (!elector) throw forbidden(row.method === 'owner' ? '您家不在本次表决的业主名册中' : '您不在本次表决的选民名单中');
-        if (await repo.ballot(trx, id, key!)) throw conflict(row.method === 'owner' ? '本户已投票，一户只能投一票' : '您已投过票');
-        await repo.insertBallot(trx, { vote_id: id, voter_key: key!, resident_id: voter.id, cast_by_user_id: actor.userId, choice: input.choice, method, cast_at: now });
+        if (!elector) throw forbidden(row.method === 'owner' ? '您家不在本次表决的业主名册中' : row.method === 'household' ? '您家不在本次表决范围内' : '您不在本次表决的选民名单中');
+        if (row.method !== 'resident' && row.eligibility !== 'all' && elector.resident_id !== voter.id) throw forbidden(row.eligibility === 'owners' ? `本户须由登记业主（${elector.name}）投票` : `本户须由户主（${elector.name}）投票`);
+        if (await repo.ballot(trx, id, key!)) throw conflict(row.method !== 'resident' ? '本户已投票，一户只能投一票' : '您已投过票');
+        const secret = row.ballot === 'secret';
+        // The primary key (vote, voter) is what refuses a second ballot, also from parallel requests.
+        await repo.insertBallot(trx, { vote_id: id, voter_key: key!, resident_id: voter.id, cast_by_user_id: actor.userId, choice: secret ? null : input.choice, method, cast_at: now });
+        // Secret: the choice goes to a table without voter or time, under a random (not time-ordered) id.
+        if (secret) await repo.insertSecretChoice(trx, { id: randomUUID(), vote_id: id, choice: input.choice, area_m2: Number(elector.area_m2) });
         const auditActor = method === 'paper' ? { ...actor, actingForResidentId: voter.id } : actor;
         // The audit entry records that a ballot was cast, not the choice: the log is readable by auditors.
         await audit(trx, ctx.clock, auditActor, { action: 'deliberation.vote.ballot', entity: 'deliberation_vote', entityId: id, after: { voterKey: key, method } });
-        return { voteId: id, voted: true, choice: input.choice, choiceLabel: CHOICE_LABEL[input.choice], method, castAt: now.toISOString() };
+        return { voteId: id, voted: true, choice: secret ? null : input.choice, choiceLabel: secret ? null : CHOICE_LABEL[input.choice], method, castAt: now.toISOString() };
       }),
     '已投过票，不能重复投票',
   );
@@ -307,15 +382,16 @@ export async function closeVoteTx(ctx: AppContext, trx: Tx, actor: Actor, id: st
     if (opts.manual) throw conflict('表决尚未到截止时间，不能提前计票');
     return null;
   }
-  const t = await repo.tally(trx, id);
+  const t = row.ballot === 'secret' ? await repo.secretTally(trx, id) : await repo.tally(trx, id);
   const z = { agree: 0, oppose: 0, abstain: 0 };
   const counts = { ...z };
   const areas = { ...z };
   for (const c of t) {
+    if (!c.choice) continue;
     counts[c.choice] = c.n;
     areas[c.choice] = c.area_c;
   }
-  const result = tally({ rule: row.rule, method: row.method, eligibleCount: row.eligible_count, eligibleArea: await repo.electorArea(trx, id), counts, areas });
+  const result = tally({ rule: row.rule, method: row.method, eligibleCount: row.eligible_count, eligibleArea: await repo.electorArea(trx, id), quorumPct: row.quorum_pct, counts, areas });
   await repo.updateVote(trx, id, { status: 'closed', result: JSON.stringify(result), passed: result.passed, closed_at: now });
   if (row.topic_id) {
     const topic = await repo.topicById(trx, row.topic_id, true);

@@ -86,6 +86,11 @@ function ConventionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
             children: (
               <>
                 {v.changeNote ? <div className="og-delib-muted">{L('修订说明：', 'Changes: ')}{v.changeNote}</div> : null}
+                {v.changelog.length && v.version > 1 ? (
+                  <ul className="og-delib-muted" data-testid={`changelog-${v.version}`}>
+                    {v.changelog.map((x) => <li key={x.articleNo}>{L(`第${x.articleNo}条`, `Art. ${x.articleNo}`)} · {x.change === 'added' ? L('新增', 'added') : x.change === 'removed' ? L('删除', 'removed') : L('修改', 'changed')}：{x.note}</li>)}
+                  </ul>
+                ) : null}
                 {v.articles.map((a) => (
                   <div key={a.no} className="og-delib-article">
                     <span className="og-delib-article-title">{L(`第${a.no}条`, `Art. ${a.no}`)}{a.title ? ` ${a.title}` : ''}</span>
@@ -93,6 +98,8 @@ function ConventionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
                     {c.annotations.filter((n) => n.version === v.version && n.articleNo === a.no).map((n) => (
                       <div key={n.id} className="og-delib-note">
                         {n.authorName}：{n.body} <Tag>{n.status === 'open' ? L('待答复', 'Open') : n.status === 'adopted' ? L('已采纳', 'Adopted') : L('未采纳', 'Declined')}</Tag>
+                        {n.appliedVersion ? <Tag color="green">{L(`已写入 v${n.appliedVersion}`, `In v${n.appliedVersion}`)}</Tag> : null}
+                        {n.suggestedText ? <div className="og-delib-suggest">{L('建议改为：', 'Suggested wording: ')}{n.suggestedText}</div> : null}
                         {n.reply ? <div className="og-delib-muted">{L('答复：', 'Reply: ')}{n.reply}</div> : null}
                         {c.canManage && n.status === 'open' ? <Space><Button size="small" onClick={() => reply(n.id, 'adopted')}>{L('采纳', 'Adopt')}</Button><Button size="small" onClick={() => reply(n.id, 'declined')}>{L('不采纳', 'Decline')}</Button></Space> : null}
                       </div>
@@ -112,6 +119,9 @@ function ConventionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
             <Card size="small" title={L('修订与生效', 'Revise and adopt')}>
               <Space wrap>
                 {!open ? <Button onClick={() => setDrafting(articlesToText(c.versions[c.versions.length - 1]?.articles ?? []))}>{L('起草修订版', 'Draft a revision')}</Button> : null}
+                {open && c.annotations.some((n) => n.version === open.version && n.status === 'adopted' && n.suggestedText && !n.appliedVersion) ? (
+                  <Button type="primary" data-testid="revise" onClick={() => act(() => api(`/deliberation/conventions/${id}/versions/${open.version}/revise`, { method: 'POST', body: {} }), L('已按采纳的建议发布新修订稿', 'New revision published'))}>{L(`按采纳的建议发布 v${Math.max(...c.versions.map((x) => x.version)) + 1}`, 'Publish a revision with the adopted wording')}</Button>
+                ) : null}
                 {open?.status === 'draft' ? <Button onClick={() => act(() => api(`/deliberation/conventions/${id}/versions/${open.version}/consult`, { method: 'POST' }), L('已公开征求意见', 'Open for comments'))}>{L(`v${open.version} 公开征求意见`, `Open v${open.version} for comments`)}</Button> : null}
                 {open ? (
                   <>

@@ -4,7 +4,39 @@ import { api } from '../../api';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import { fmtTime, useL, type PageResult, type Resolution, type ResolutionDetail } from './common';
+import { fmtTime, PhotoPicker, Photos, useL, type FileView, type PageResult, type Resolution, type ResolutionDetail } from './common';
+
+/** The steps of a resolution and its progress reports with their photos (console and H5). */
+export function ResolutionProgress({ r }: { r: ResolutionDetail }) {
+  const L = useL();
+  return (
+    <>
+      {r.steps.length ? (
+        <div className="og-delib-steps" data-testid="resolution-steps">
+          {r.steps.map((s) => (
+            <div key={s.id}>
+              <Tag color={s.done ? 'green' : 'default'}>{s.done ? L('已完成', 'Done') : L('待完成', 'To do')}</Tag>
+              {s.seq}. {s.title}
+              {s.doneAt ? <span className="og-delib-muted"> {fmtTime(s.doneAt)}</span> : null}
+            </div>
+          ))}
+        </div>
+      ) : null}
+      <Timeline
+        items={r.updates.map((u) => ({
+          children: (
+            <>
+              <b>{u.progress}%</b> {u.stepTitle ? <Tag color="green">{L(`完成：${u.stepTitle}`, `Done: ${u.stepTitle}`)}</Tag> : null}
+              {u.note}
+              <Photos photos={u.photos} />
+              <div className="og-delib-muted">{u.byName} · {fmtTime(u.at)}</div>
+            </>
+          ),
+        }))}
+      />
+    </>
+  );
+}
 
 /** 决议落实: each resolution's responsible party, deadline and progress reports; overdue ones stand out. */
 export default function ResolutionsPage() {
@@ -44,12 +76,12 @@ function ResolutionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
   const { t } = useI18n();
   const { message } = App.useApp();
   const d = useApi<ResolutionDetail>(`/deliberation/resolutions/${id}`);
-  const [form] = Form.useForm<{ note: string; progress: number; completed: boolean }>();
+  const [form] = Form.useForm<{ note: string; progress: number; completed: boolean; stepId?: string; photos?: FileView[] }>();
   const r = d.data;
   const report = async () => {
     const v = await form.validateFields();
     try {
-      await api(`/deliberation/resolutions/${id}/progress`, { method: 'POST', body: { note: v.note, progress: v.completed ? 100 : Math.min(99, v.progress ?? 0), completed: Boolean(v.completed) } });
+      await api(`/deliberation/resolutions/${id}/progress`, { method: 'POST', body: { note: v.note, progress: v.completed ? 100 : Math.min(99, v.progress ?? 0), completed: Boolean(v.completed), ...(v.stepId ? { stepId: v.stepId } : {}), photos: (v.photos ?? []).map((p) => p.id) } });
       form.resetFields();
       d.reload();
       onChanged();
@@ -68,11 +100,17 @@ function ResolutionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
             { key: 'p', label: L('进度', 'Progress'), children: <Progress percent={r.progress} /> },
           ]} />
           <div className="og-delib-body">{r.content}</div>
-          <Timeline items={r.updates.map((u) => ({ children: <><b>{u.progress}%</b> {u.note}<div className="og-delib-muted">{u.byName} · {fmtTime(u.at)}</div></> }))} />
+          <ResolutionProgress r={r} />
           {r.canManage && r.status !== 'completed' ? (
             <Card size="small" title={L('报告进展', 'Report progress')}>
               <Form form={form} layout="vertical" initialValues={{ progress: r.progress }}>
                 <Form.Item name="note" label={L('进展说明', 'Update')} rules={[{ required: true }]}><Input.TextArea rows={3} /></Form.Item>
+                {r.steps.some((s) => !s.done) ? (
+                  <Form.Item name="stepId" label={L('完成的步骤（可选）', 'Step completed (optional)')}>
+                    <Select allowClear options={r.steps.filter((s) => !s.done).map((s) => ({ value: s.id, label: `${s.seq}. ${s.title}` }))} />
+                  </Form.Item>
+                ) : null}
+                <Form.Item name="photos" label={L('现场照片', 'Photos')}><PhotoPicker testId="progress-photos" /></Form.Item>
                 <Form.Item name="progress" label={L('进度 %', 'Progress %')}><Slider min={0} max={99} /></Form.Item>
                 <Form.Item name="completed" valuePropName="checked"><Checkbox>{L('已办结', 'Completed')}</Checkbox></Form.Item>
                 <Button type="primary" onClick={report}>{L('提交', 'Submit')}</Button>

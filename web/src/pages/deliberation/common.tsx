@@ -5,8 +5,10 @@ import { Progress, Tag } from 'antd';
 import dayjs from 'dayjs';
 import { useI18n } from '../../i18n';
 import type { PageResult } from '../../types';
+import type { FileView } from '../cases/common';
 
-export type { PageResult };
+export type { PageResult, FileView };
+export { PhotoPicker, Photos } from '../cases/common';
 
 /** Texts of these screens are written as {zh, en} pairs next to their use. */
 export function useL(): (zh: string, en: string) => string {
@@ -36,10 +38,24 @@ export interface Topic {
   createdAt: string;
 }
 
+export interface TopicComment {
+  id: string;
+  authorName: string;
+  isStaff: boolean;
+  body: string;
+  createdAt: string;
+  mine: boolean;
+  /** staff only */
+  hidden?: boolean;
+  hiddenReason?: string | null;
+  reportCount?: number;
+}
+
 export interface TopicDetail extends Topic {
   canSupport: boolean;
   canManage: boolean;
-  comments: Array<{ id: string; authorName: string; isStaff: boolean; body: string; createdAt: string }>;
+  photos: FileView[];
+  comments: TopicComment[];
   meetings: Array<{ id: string; title: string; startsAt: string; status: string; outcome: string | null; note: string | null }>;
   votes: Array<{ id: string; title: string; status: string; passed: boolean | null; closesAt: string }>;
   resolutions: Array<{ id: string; title: string; status: string; progress: number; dueDate: string }>;
@@ -52,7 +68,11 @@ export interface Meeting {
   nodeName: string;
   startsAt: string;
   endsAt: string;
-  location: string;
+  location: string | null;
+  mode: 'in_person' | 'online' | 'hybrid';
+  modeLabel: string;
+  onlineUrl: string | null;
+  invitees: Array<{ kind: string; kindLabel: string; name: string; org?: string }>;
   status: 'scheduled' | 'held' | 'cancelled';
   minutes: string | null;
   minutesPublishedAt: string | null;
@@ -79,6 +99,7 @@ export interface TallyResult {
   counts: Record<Choice, number>;
   areasM2: Record<Choice, number> | null;
   quorumMet: boolean;
+  quorumPct: number | null;
   passed: boolean;
   explanation: string;
 }
@@ -91,9 +112,15 @@ export interface Vote {
   conventionId: string | null;
   conventionVersion: number | null;
   nodeName: string;
-  method: 'resident' | 'owner';
-  rule: 'simple' | 'double_majority' | 'double_three_quarters';
+  method: 'resident' | 'household' | 'owner';
+  methodLabel: string;
+  rule: 'simple' | 'two_thirds' | 'double_majority' | 'double_three_quarters';
   ruleLabel: string;
+  ballot: 'real_name' | 'secret';
+  ballotLabel: string;
+  quorumPct: number | null;
+  eligibility: 'all' | 'owners' | 'household_heads' | 'listed';
+  eligibilityLabel: string;
   opensAt: string;
   closesAt: string;
   status: 'open' | 'closed' | 'cancelled';
@@ -106,7 +133,7 @@ export interface Vote {
 
 export interface VoteDetail extends Vote {
   turnout: { participated: number; participatedAreaM2: number; rate: number; areaRate: number | null };
-  my: { eligible: boolean; voted: boolean; choice: Choice | null; castAt: string | null; byHousehold: boolean } | null;
+  my: { eligible: boolean; voted: boolean; choice: Choice | null; castAt: string | null; byHousehold: boolean; onlyMember: string | null } | null;
   canManage: boolean;
 }
 
@@ -127,7 +154,8 @@ export interface Resolution {
 }
 
 export interface ResolutionDetail extends Resolution {
-  updates: Array<{ id: string; note: string; progress: number; byName: string; at: string }>;
+  steps: Array<{ id: string; seq: number; title: string; done: boolean; doneAt: string | null }>;
+  updates: Array<{ id: string; note: string; progress: number; byName: string; at: string; stepId: string | null; stepTitle: string | null; photos: FileView[] }>;
   canManage: boolean;
 }
 
@@ -147,8 +175,17 @@ export interface Convention {
 }
 
 export interface ConventionDetail extends Convention {
-  versions: Array<{ version: number; status: 'draft' | 'consultation' | 'adopted' | 'superseded'; statusLabel: string; articles: Article[]; changeNote: string | null; adoptedAt: string | null; adoptedVia: string | null }>;
-  annotations: Array<{ id: string; version: number; articleNo: number; body: string; authorName: string; status: 'open' | 'adopted' | 'declined'; reply: string | null; createdAt: string }>;
+  versions: Array<{
+    version: number;
+    status: 'draft' | 'consultation' | 'adopted' | 'superseded';
+    statusLabel: string;
+    articles: Article[];
+    changeNote: string | null;
+    changelog: Array<{ articleNo: number; change: 'added' | 'removed' | 'changed'; annotationId: string | null; note: string }>;
+    adoptedAt: string | null;
+    adoptedVia: string | null;
+  }>;
+  annotations: Array<{ id: string; version: number; articleNo: number; body: string; suggestedText: string | null; appliedVersion: number | null; authorName: string; status: 'open' | 'adopted' | 'declined'; reply: string | null; createdAt: string }>;
   votes: Array<{ id: string; title: string; version: number | null; status: string; passed: boolean | null }>;
   canAnnotate: boolean;
   canManage: boolean;
@@ -172,9 +209,26 @@ const TOPIC_COLOR: Record<TopicStatus, string> = {
   completed: 'success',
 };
 
+/** The server's labels, for places that only have the status code. */
+export const TOPIC_ZH: Record<TopicStatus, string> = {
+  proposed: '征集附议',
+  supported: '附议达标待上会',
+  accepted: '已立项',
+  rejected: '不予立项',
+  withdrawn: '已撤回',
+  expired: '附议未达标',
+  scheduled: '已排期上会',
+  agreed: '协商一致',
+  voting: '表决中',
+  passed: '表决通过',
+  failed: '表决未通过',
+  resolved: '决议落实中',
+  completed: '已办结',
+};
+
 const TOPIC_EN: Record<TopicStatus, string> = {
   proposed: 'Gathering support',
-  supported: 'Awaiting review',
+  supported: 'Awaiting a meeting',
   accepted: 'Accepted',
   rejected: 'Rejected',
   withdrawn: 'Withdrawn',
@@ -221,6 +275,22 @@ export const pct = (x: number | null | undefined) => (x === null || x === undefi
 
 export const CHOICE_LABEL: Record<Choice, [string, string]> = { agree: ['同意', 'Agree'], oppose: ['反对', 'Oppose'], abstain: ['弃权', 'Abstain'] };
 
+export function MeetingModeText({ m }: { m: Pick<Meeting, 'mode' | 'modeLabel' | 'location' | 'onlineUrl'> }) {
+  const L = useL();
+  const en = { in_person: 'In person', online: 'Online', hybrid: 'Hybrid' }[m.mode];
+  return (
+    <span data-testid="meeting-mode">
+      <Tag color={m.mode === 'in_person' ? 'default' : 'blue'}>{L(m.modeLabel, en)}</Tag>
+      {m.location ? <span>{m.location}</span> : null}
+      {m.onlineUrl ? (
+        <a href={m.onlineUrl} target="_blank" rel="noreferrer" style={{ marginLeft: 8 }}>
+          {L('会议链接', 'Join link')}
+        </a>
+      ) : null}
+    </span>
+  );
+}
+
 /** The result of a closed vote: counts (and floor areas for owners' votes) per choice, and the rule's verdict. */
 export function VoteResult({ result, method }: { result: TallyResult; method: Vote['method'] }) {
   const L = useL();
@@ -234,7 +304,7 @@ export function VoteResult({ result, method }: { result: TallyResult; method: Vo
         <thead>
           <tr>
             <th />
-            <th>{method === 'owner' ? L('户数', 'Households') : L('人数', 'Voters')}</th>
+            <th>{method !== 'resident' ? L('户数', 'Households') : L('人数', 'Voters')}</th>
             {result.areasM2 ? <th>{L('专有面积 (m²)', 'Floor area (m²)')}</th> : null}
           </tr>
         </thead>
