@@ -4,7 +4,7 @@ import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
@@ -78,7 +78,8 @@ function ScheduleModal({ onClose, onDone }: { onClose: () => void; onDone: (id: 
   const nodes = useApi<OrgNode[]>('/org/nodes', { level: ['community', 'estate'], geometry: false });
   const topics = useApi<PageResult<Topic>>('/deliberation/topics', { status: ['accepted', 'supported'], pageSize: 200 });
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     try {
       const m = await api<Meeting>('/deliberation/meetings', {
         method: 'POST',

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Progress, Select, Slider, Space, Table, Tag, Timeline, type TableColumnsType } from 'antd';
 import { api } from '../../api';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { fmtTime, PhotoPicker, Photos, useL, type FileView, type PageResult, type Resolution, type ResolutionDetail } from './common';
@@ -79,7 +79,8 @@ function ResolutionDrawer({ id, onClose, onChanged }: { id: string; onClose: () 
   const [form] = Form.useForm<{ note: string; progress: number; completed: boolean; stepId?: string; photos?: FileView[] }>();
   const r = d.data;
   const report = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     try {
       await api(`/deliberation/resolutions/${id}/progress`, { method: 'POST', body: { note: v.note, progress: v.completed ? 100 : Math.min(99, v.progress ?? 0), completed: Boolean(v.completed), ...(v.stepId ? { stepId: v.stepId } : {}), photos: (v.photos ?? []).map((p) => p.id) } });
       form.resetFields();

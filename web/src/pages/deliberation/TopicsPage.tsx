@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Descriptions, Drawer, Form, Input, InputNumbe
 import { PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
@@ -126,7 +126,8 @@ function CreateTopicModal({ onClose, onCreated }: { onClose: () => void; onCreat
   const [error, setError] = useState<string | null>(null);
   const nodes = useApi<OrgNode[]>('/org/nodes', { level: ['community', 'estate', 'grid', 'building'], geometry: false });
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     try {
       await api('/deliberation/topics', { method: 'POST', body: v });
       onCreated();

@@ -4,7 +4,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { hasPermission, useMe } from '../../auth';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
@@ -73,7 +73,8 @@ function CreateVoteModal({ onClose, onDone }: { onClose: () => void; onDone: (id
   const nodes = useApi<OrgNode[]>('/org/nodes', { level: ['community', 'estate', 'grid', 'building'], geometry: false });
   const topics = useApi<PageResult<Topic>>('/deliberation/topics', { status: ['accepted', 'agreed'], pageSize: 200 });
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     try {
       const vote = await api<Vote>('/deliberation/votes', {
         method: 'POST',
@@ -168,7 +169,8 @@ function VoteDrawer({ id, onClose, onChanged }: { id: string; onClose: () => voi
     }
   };
   const createResolution = async () => {
-    const f = await resForm.validateFields();
+    const f = await validValues(resForm);
+    if (!f) return;
     try {
       const steps = (f.steps ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
       await api('/deliberation/resolutions', { method: 'POST', body: { voteId: id, title: f.title, content: f.content, assignee: f.assignee, dueDate: f.dueDate.format('YYYY-MM-DD'), steps } });

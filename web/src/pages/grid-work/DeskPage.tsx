@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Form, Input, List, Modal, Row, Select, Space, Tag, Typography } from 'antd';
 import { PrinterOutlined, SearchOutlined } from '@ant-design/icons';
 import { api } from '../../api';
-import { errorText } from '../../errors';
+import { errorText, validValues } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { newKey } from './offlineQueue';
@@ -77,7 +77,8 @@ export default function DeskPage() {
   };
 
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validValues(form);
+    if (!v) return;
     const d = desk.data;
     if (!d) return;
     try {
