@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf } from '../../platform/http/app.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { invalid } from '../../platform/errors.js';
 import { ErrorResponse, IdParams } from '../../platform/http/schemas.js';
 import * as svc from './imports.js';
 import * as s from './imports-schemas.js';
+import { readUploads } from '../../platform/http/multipart.js';
 
 const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
@@ -26,18 +27,7 @@ export async function externalImportRoutes(app: FastifyInstance, ctx: AppContext
       schema: { tags, summary: '上传 CSV / XLSX：自动匹配列、逐行校验并预览（尚未导入）', consumes: ['multipart/form-data'], querystring: s.UploadQuery, response: { 400: ErrorResponse, 403: ErrorResponse, 413: ErrorResponse } },
     },
     async (req, reply) => {
-      if (!req.isMultipart()) throw invalid('请以 multipart/form-data 上传 CSV 或 XLSX 文件（字段名 file）');
-      let file: { data: Buffer; fileName?: string } | null = null;
-      try {
-        for await (const part of req.files({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } })) {
-          file = { data: await part.toBuffer(), fileName: part.filename };
-        }
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('too_large', '文件不能超过 10 MB');
-        if (code === 'FST_FILES_LIMIT') throw invalid('一次只能上传一个文件');
-        throw err;
-      }
+      const [file] = await readUploads(req, { maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, notMultipart: '请以 multipart/form-data 上传 CSV 或 XLSX 文件（字段名 file）', tooLarge: '文件不能超过 10 MB', tooMany: '一次只能上传一个文件' });
       if (!file || file.data.length === 0) throw invalid('请上传 CSV 或 XLSX 文件（字段名 file）');
       return reply.status(201).send(await svc.uploadImport(ctx, actorOf(req), file, { source: req.query.source ?? null }));
     },

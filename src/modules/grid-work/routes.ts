@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf } from '../../platform/http/app.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { invalid } from '../../platform/errors.js';
 import * as s from './schemas.js';
 import * as registry from './service/registry.js';
 import * as teams from './service/teams.js';
@@ -11,6 +11,7 @@ import * as visits from './service/visits.js';
 import * as proxy from './service/proxy.js';
 import * as desk from './service/desk.js';
 import * as party from './service/party.js';
+import { readUploads } from '../../platform/http/multipart.js';
 
 const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
@@ -38,18 +39,7 @@ export async function gridWorkRoutes(app: FastifyInstance, ctx: AppContext): Pro
       `${P}/imports`,
       { config: { permission: 'gridwork.import' }, bodyLimit: MAX_IMPORT_BYTES + 64 * 1024, schema: { tags, summary: '上传居民 XLSX：逐行校验并预览（尚未导入）', consumes: ['multipart/form-data'] } },
       async (req, reply) => {
-        if (!req.isMultipart()) throw invalid('请以 multipart/form-data 上传 XLSX 文件（字段名 file）');
-        let file: { data: Buffer; fileName?: string } | null = null;
-        try {
-          for await (const part of req.files({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } })) {
-            file = { data: await part.toBuffer(), fileName: part.filename };
-          }
-        } catch (err) {
-          const code = (err as { code?: string }).code;
-          if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('too_large', '文件不能超过 10 MB');
-          if (code === 'FST_FILES_LIMIT') throw invalid('一次只能上传一个文件');
-          throw err;
-        }
+        const [file] = await readUploads(req, { maxBytes: MAX_IMPORT_BYTES, maxFiles: 1, notMultipart: '请以 multipart/form-data 上传 XLSX 文件（字段名 file）', tooLarge: '文件不能超过 10 MB', tooMany: '一次只能上传一个文件' });
         if (!file) throw invalid('请上传 XLSX 文件（字段名 file）');
         return reply.status(201).send(await registry.previewImport(ctx, actorOf(req), file));
       },

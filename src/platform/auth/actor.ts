@@ -64,4 +64,16 @@ export const systemActor = (requestId: string | null = null): Actor => ({
   requestId,
 });
 
+/**
+ * A background job working for the user who started it (an import batch): audited under that
+ * user's id and name, with admin rights limited to `nodePath` — the scope the user had when starting.
+ */
+export const jobActor = (userId: string | null, displayName: string, nodePath: string | null): Actor => ({
+  ...systemActor(),
+  userId,
+  username: 'import',
+  displayName,
+  nodePath,
+});
+
 export const hasRole = (a: Actor, ...roles: Role[]) => a.roles.some((r) => roles.includes(r));

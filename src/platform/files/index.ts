@@ -3,9 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import type { ModuleManifest } from '../module.js';
 import { actorOf } from '../http/app.js';
-import { AppError, invalid } from '../errors.js';
 import { ErrorResponse, IdParams } from '../http/schemas.js';
 import { MAX_PHOTO_BYTES, MAX_PHOTOS, readFileFor, storePhotos } from './service.js';
+import { readUploads } from '../http/multipart.js';
 
 export { storePhotos, attachFiles, fileViews, registerFileAccess, sniffImage, MAX_PHOTO_BYTES, MAX_PHOTOS, type FileView, type FileAccessResolver } from './service.js';
 
@@ -35,18 +35,9 @@ async function filesRoutes(app: FastifyInstance, ctx: AppContext): Promise<void>
       },
     },
     async (req, reply) => {
-      if (!req.isMultipart()) throw invalid('请以 multipart/form-data 上传照片');
-      const files: Array<{ data: Buffer; filename?: string }> = [];
-      try {
-        for await (const part of req.files({ limits: { fileSize: MAX_PHOTO_BYTES, files: MAX_PHOTOS + 1 } })) {
-          files.push({ data: await part.toBuffer(), filename: part.filename });
-        }
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('too_large', `照片不能超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB`);
-        if (code === 'FST_FILES_LIMIT') throw invalid(`一次最多上传 ${MAX_PHOTOS} 张照片`);
-        throw err;
-      }
+      const files = (
+        await readUploads(req, { maxBytes: MAX_PHOTO_BYTES, maxFiles: MAX_PHOTOS, notMultipart: '请以 multipart/form-data 上传照片', tooLarge: `照片不能超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB`, tooMany: `一次最多上传 ${MAX_PHOTOS} 张照片` })
+      ).map((f) => ({ data: f.data, filename: f.fileName }));
       return reply.status(201).send(await storePhotos(ctx, actorOf(req), files));
     },
   );

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../../platform/context.js';
 import { withTx } from '../../../platform/context.js';
 import type { Executor } from '../../../platform/db/database.js';
-import type { Actor } from '../../../platform/auth/actor.js';
+import { systemActor, type Actor } from '../../../platform/auth/actor.js';
 import { requirePermission } from '../../../platform/auth/permissions.js';
 import { assertPathInScope, assertRowInScope, pathWithin } from '../../../platform/auth/scope.js';
 import { audit } from '../../../platform/audit/audit.js';
@@ -77,7 +77,7 @@ async function viewPatrol(ctx: AppContext, p: PatrolRow, grid?: NodeBrief, detai
     v.cases = [];
     for (const l of links) {
       try {
-        const c = await getCase(ctx, { ...systemActorFor(ctx), requestId: null }, l.case_id);
+        const c = await getCase(ctx, systemActor(), l.case_id);
         v.cases.push({ id: c.id, number: c.number, state: c.state, stateName: c.stateName, description: c.description, reportedAt: c.reportedAt });
       } catch {
         /* a case removed or merged away: skip */
@@ -87,10 +87,6 @@ async function viewPatrol(ctx: AppContext, p: PatrolRow, grid?: NodeBrief, detai
   return v;
 }
 
-/** Reads linked cases as the system: the patrol's viewer already passed the patrol's scope check. */
-function systemActorFor(_ctx: AppContext): Actor {
-  return { userId: null, username: 'system', displayName: '系统', roles: ['admin'], nodeId: null, nodePath: null, departmentId: null, residentId: null, actingForResidentId: null, apiKeyId: null, scopes: null, requestId: null };
-}
 
 async function patrolFor(ctx: AppContext, actor: Actor, id: string, own: boolean): Promise<PatrolRow> {
   const p = await patrolRepo.byId(ctx.db, id);

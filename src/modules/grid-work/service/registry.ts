@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { AppContext } from '../../../platform/context.js';
 import { withTx } from '../../../platform/context.js';
 import type { Executor, Tx } from '../../../platform/db/database.js';
-import type { Actor } from '../../../platform/auth/actor.js';
+import { jobActor, type Actor } from '../../../platform/auth/actor.js';
 import { requirePermission } from '../../../platform/auth/permissions.js';
 import { assertPathInScope, assertRowInScope, scopeOf } from '../../../platform/auth/scope.js';
 import { audit } from '../../../platform/audit/audit.js';
@@ -404,20 +404,7 @@ export async function runImportBatch(ctx: AppContext, trx: Tx, payload: { import
   const imp = await trx.selectFrom('resident_imports').selectAll().where('id', '=', payload.importId).forUpdate().executeTakeFirst();
   if (!imp || !['queued', 'running'].includes(imp.status) || !imp.file_enc) return;
   if (imp.processed !== payload.offset) return; // a stale or repeated job
-  const actor: Actor = {
-    userId: imp.created_by,
-    username: 'import',
-    displayName: imp.created_name ?? '导入任务',
-    roles: ['admin'],
-    nodeId: null,
-    nodePath: imp.node_path || null,
-    departmentId: null,
-    residentId: null,
-    actingForResidentId: null,
-    apiKeyId: null,
-    scopes: null,
-    requestId: null,
-  };
+  const actor = jobActor(imp.created_by, imp.created_name ?? '导入任务', imp.node_path || null);
   const now = ctx.clock.now();
   const all = await parseWorkbook(Buffer.from(ctx.cipher.decrypt(imp.file_enc), 'base64'));
   const hh = await nodeBriefs(trx, { levels: ['household'], under: imp.node_path || undefined });
