@@ -168,7 +168,57 @@ export async function moreFixtures(k: FixtureKit): Promise<Map<string, Fixture>>
   const warning = await insertAnalyticsWarning(t, q, g01.id);
   out.set('/api/analytics/warnings/:id', { id: warning, snapshot: snap('analytics_warnings', warning) });
 
+  // 12345 / petition import (as qiaotou's community admin): one file imported to the end, whose record
+  // lands in grid G01 by its lng/lat, and one left in preview with an error row (so the mapping can
+  // still be changed, the import confirmed or cancelled, and the error rows exported).
+  const qAdmin = await k.cookie('community_admin.qiaotou');
+  const header = ['工单编号', '受理时间', '诉求内容', '诉求地址', '来电号码', '经度', '纬度'];
+  const done = await uploadExternal(t, qAdmin, 'idor-12345.csv', [header, ['IDOR-R-1', '2026-11-20 09:00', '越权测试：楼道灯不亮', '', '13800002222', String(g01.lng), String(g01.lat)]]);
+  expect(done).toMatchObject({ validRows: 1, errorCount: 0 });
+  expect((await t.req('POST', `/api/analytics/external-imports/${done.id}/commit`, { cookie: qAdmin })).statusCode).toBe(202);
+  for (let guard = 0; ; guard++) {
+    if (guard > 20) throw new Error('external import did not finish');
+    await t.og.ctx.jobs.runDue();
+    if ((await one<{ status: string }>(sql`select status from external_imports where id = ${done.id}`, 'external import')).status === 'done') break;
+  }
+  const rec = await one<{ id: string; node_path: string; grid_id: string | null }>(sql`select id, node_path, grid_id from external_records where import_id = ${done.id}`, 'external record');
+  expect(rec.grid_id).toBe(g01.id);
+  expect(rec.node_path.startsWith(q + '/')).toBe(true);
+  out.set('/api/analytics/external-records/:id', {
+    id: rec.id,
+    snapshot: async () => [await rows(sql`select * from external_records where id = ${rec.id}`), (await rows(sql`select count(*)::int as n from data_access_log where entity_id = ${rec.id}`))[0]],
+  });
+  const pending = await uploadExternal(t, qAdmin, 'idor-petition.csv', [
+    header,
+    ['IDOR-P-1', '2026-11-21 10:00', '越权测试：井盖松动', '', '13800003333', String(g01.lng), String(g01.lat)],
+    ['IDOR-P-2', '昨天', '越权测试：时间写错的一行', '', '', '', ''],
+  ]);
+  expect(pending).toMatchObject({ status: 'preview', validRows: 1, errorCount: 1 });
+  out.set('/api/analytics/external-imports/:id', {
+    id: pending.id,
+    snapshot: async () => [
+      await rows(sql`select * from external_imports where id = ${pending.id}`),
+      (await rows(sql`select count(*)::int as n from audit_log where entity_id = ${pending.id}`))[0],
+      (await rows(sql`select count(*)::int as n from external_records where import_id = ${pending.id}`))[0],
+      (await rows(sql`select count(*)::int as n from jobs where payload::text like ${'%' + pending.id + '%'}`))[0],
+    ],
+  });
+
   return out;
+}
+
+/** Uploads a CSV of 12345 work orders (source given for the whole file) and returns the preview. */
+async function uploadExternal(t: TestApp, cookie: string, fileName: string, lines: string[][]): Promise<{ id: string; status: string; validRows: number; errorCount: number }> {
+  const csv = '\ufeff' + lines.map((l) => l.join(',')).join('\r\n');
+  const boundary = '----onegrididor' + Math.random().toString(16).slice(2);
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`),
+    Buffer.from(csv, 'utf8'),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const r = await t.og.app.inject({ method: 'POST', url: '/api/analytics/external-imports?source=12345', headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+  expect(r.statusCode, r.body).toBe(201);
+  return r.json();
 }
 
 async function uploadImport(t: TestApp, cookie: string, q: string): Promise<string> {

@@ -48,10 +48,7 @@ const ALLOWED: Record<string, string> = {
  * Resources not yet given a qiaotou fixture here, each with the reason. Empty when every resource type
  * with an id is attacked; an entry must name why it cannot be (yet).
  */
-const NOT_YET_COVERED: Record<string, string> = {
-  '/api/analytics/external-imports/:id': '12345/信访 import routes being added by the analytics work in progress (module under concurrent change); give them a fixture once they land',
-  '/api/analytics/external-records/:id': '12345/信访 import routes being added by the analytics work in progress (module under concurrent change); give them a fixture once they land',
-};
+const NOT_YET_COVERED: Record<string, string> = {};
 
 /**
  * Route × community role pairs where reaching another community's row is the design, one reason each
@@ -154,6 +151,8 @@ const BODY_OVERRIDES: Record<string, Record<string, unknown>> = {
   'POST /api/mediation/disputes/:id/sessions/:sessionId/outcome': { terms: ['双方同意和解'] },
   'POST /api/mediation/legal-aid/:id': { answer: '越权答复：建议起诉' },
   'POST /api/services/rooms/:id/bookings': { startsAt: '2026-11-25T10:00:00+08:00', endsAt: '2026-11-25T11:00:00+08:00' },
+  // a complete mapping for the fixture's columns (content moved to the address column), accepted if it got through
+  'PUT /api/analytics/external-imports/:id/mapping': { mapping: { externalNo: 0, receivedAt: 1, content: 3, phone: 4, lng: 5, lat: 6 }, defaultSource: 'petition' },
 };
 const QUERY: Record<string, string> = { 'GET /api/deliberation/conventions/:id/diff': '?from=1&to=2' };
 
@@ -302,6 +301,61 @@ describe('cross-community access by id (IDOR)', () => {
     expect(Object.keys(KNOWN_HOLES).filter((k) => !stillOpen.has(k))).toEqual([]);
     expect(exercised).toBeGreaterThan(150);
   }, 300_000);
+
+  /**
+   * 12345 / petition import: every route under the two prefixes is reached by a mulian community role
+   * (so the loop above really attacked it), each gets the plain 404, and the same calls work for
+   * qiaotou's community admin (so the 404 is the scope check, not a broken request).
+   */
+  it('12345 import and record routes: attacked by mulian, refused with 404, and working for qiaotou', async () => {
+    const imp = fixtures.get('/api/analytics/external-imports/:id')!;
+    const rec = fixtures.get('/api/analytics/external-records/:id')!;
+    const routes = idRoutes().filter((r) => [imp, rec].includes(fixtures.get(prefixOf(r.url))!));
+    const attacked = routes.map((r) => `${r.method} ${r.url} as ${communityRolesFor(r).join(',')}`).sort();
+    expect(attacked).toEqual([
+      'GET /api/analytics/external-imports/:id as community_admin',
+      'GET /api/analytics/external-imports/:id/errors as community_admin',
+      'POST /api/analytics/external-imports/:id/cancel as community_admin',
+      'POST /api/analytics/external-imports/:id/commit as community_admin',
+      'POST /api/analytics/external-records/:id/reveal-phone as grid_worker,grid_leader,community_admin,mediator',
+      'PUT /api/analytics/external-imports/:id/mapping as community_admin',
+    ]);
+    const impBefore = await imp.snapshot();
+    const recBefore = await rec.snapshot();
+    const calls: Array<[method: string, url: string, body?: unknown]> = [
+      ['GET', `/api/analytics/external-imports/${imp.id}`],
+      ['GET', `/api/analytics/external-imports/${imp.id}/errors?format=csv`],
+      ['PUT', `/api/analytics/external-imports/${imp.id}/mapping`, BODY_OVERRIDES['PUT /api/analytics/external-imports/:id/mapping']],
+    ];
+    for (const [method, url, body] of calls) {
+      const res = await t.req(method, url, { cookie: await cookie('community_admin.mulian'), body });
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404);
+      expect(res.json().error.message).toBe('导入任务不存在');
+    }
+    for (const role of communityRolesFor(routes.find((r) => r.url.endsWith('/reveal-phone'))!)) {
+      const res = await t.req('POST', `/api/analytics/external-records/${rec.id}/reveal-phone?reason=${encodeURIComponent('越权')}`, { cookie: await cookie(`${role}.mulian`) });
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.body).not.toContain('13800002222');
+    }
+    // nothing listed to mulian either
+    const list = await t.req('GET', '/api/analytics/external-imports', { cookie: await cookie('community_admin.mulian') });
+    expect(list.statusCode).toBe(200);
+    expect((list.json() as Array<{ id: string }>).map((x) => x.id)).not.toContain(imp.id);
+    expect(await imp.snapshot()).toEqual(impBefore);
+    expect(await rec.snapshot()).toEqual(recBefore);
+    // the same requests by qiaotou's community admin go through
+    const qa = await cookie('community_admin.qiaotou');
+    const errs = await t.req('GET', `/api/analytics/external-imports/${imp.id}/errors?format=csv`, { cookie: qa });
+    expect(errs.statusCode, errs.body).toBe(200);
+    expect(errs.body).toContain('IDOR-P-2');
+    const phone = await t.req('POST', `/api/analytics/external-records/${rec.id}/reveal-phone`, { cookie: qa });
+    expect(phone.statusCode, phone.body).toBe(200);
+    expect(phone.json().phone).toBe('13800002222');
+    const mapped = await t.req('PUT', `/api/analytics/external-imports/${imp.id}/mapping`, { cookie: qa, body: BODY_OVERRIDES['PUT /api/analytics/external-imports/:id/mapping'] });
+    expect(mapped.statusCode, mapped.body).toBe(200);
+    expect(mapped.json()).toMatchObject({ status: 'preview', defaultSource: 'petition' });
+    expect(await imp.snapshot()).not.toEqual(impBefore);
+  });
 
   it('a mulian deliberation assistant cannot edit a qiaotou household on the electoral roll', async () => {
     const hh = await one<{ household_id: string }>(sql`select r.household_id from deliberation_roll r join org_nodes n on n.id = r.household_id where n.path like ${qiaotouPath + '%'} order by r.household_id limit 1`);

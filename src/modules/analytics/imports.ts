@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { AppContext } from '../../platform/context.js';
 import { withTx } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/database.js';
-import type { Actor } from '../../platform/auth/actor.js';
+import { jobActor, type Actor } from '../../platform/auth/actor.js';
 import { requirePermission } from '../../platform/auth/permissions.js';
 import { assertPathInScope, assertRowInScope, pathWithin, scopeOf } from '../../platform/auth/scope.js';
 import { audit, logDataAccess } from '../../platform/audit/audit.js';
@@ -642,20 +642,7 @@ export async function runExternalImportBatch(ctx: AppContext, trx: Tx, payload: 
   const imp = await externalRepo.importForUpdate(trx, payload.importId);
   if (!imp || !['queued', 'running'].includes(imp.status) || !imp.prepared_enc) return;
   if (imp.processed !== payload.offset) return; // a stale or repeated job
-  const actor: Actor = {
-    userId: imp.created_by,
-    username: 'import',
-    displayName: imp.created_name ?? '导入任务',
-    roles: ['admin'],
-    nodeId: null,
-    nodePath: imp.node_path || null,
-    departmentId: null,
-    residentId: null,
-    actingForResidentId: null,
-    apiKeyId: null,
-    scopes: null,
-    requestId: null,
-  };
+  const actor = jobActor(imp.created_by, imp.created_name ?? '导入任务', imp.node_path || null);
   const now = ctx.clock.now();
   const all = JSON.parse(ctx.cipher.decrypt(imp.prepared_enc)) as PreparedRow[];
   const batch = all.slice(payload.offset, payload.offset + EXTERNAL_IMPORT_BATCH);
