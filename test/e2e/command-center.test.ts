@@ -13,15 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
+import { launchChromium, collectErrors } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'onegrid-demo';
 
 let og: OneGrid;
@@ -38,11 +38,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -84,10 +80,7 @@ describe('command center', () => {
     const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
     const page = await ctx.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`console: ${m.text()}`);
-    });
+    collectErrors(page, errors);
     await signIn(page, 'street_admin');
     await page.getByRole('heading', { name: '社区数据大脑 · 指挥中心' }).waitFor();
     await page.getByText('实时连接').waitFor(); // the SSE stream is open

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { ManualClock } from '../../src/platform/clock.js';
@@ -25,10 +25,10 @@ import { hashPassword } from '../../src/platform/auth/passwords.js';
 import { residentBriefs } from '../../src/modules/org/index.js';
 import { tinyJpeg } from '../../src/modules/cases/testing.js';
 import { ensureWebBuild } from './web-build.js';
+import { launchChromium, collectErrors } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'onegrid-demo';
 const DAY = 86400_000;
 
@@ -49,11 +49,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false, clock });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -69,10 +65,7 @@ async function open(mobile: boolean): Promise<{ ctx: BrowserContext; page: Page;
   const page = await ctx.newPage();
   page.setDefaultTimeout(60_000); // two busy cores: lazy chunks can take a while
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  collectErrors(page, errors);
   return { ctx, page, errors };
 }
 

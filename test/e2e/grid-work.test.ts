@@ -13,16 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
+import { collectErrors, launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let og: OneGrid;
 let browser: Browser;
@@ -37,11 +37,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -71,10 +67,7 @@ describe('grid worker on a phone', () => {
     await ctx.setGeolocation(inG1(0.3, 0.3));
     const page = await ctx.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 401|ERR_INTERNET_DISCONNECTED/.test(m.text())) errors.push(`console: ${m.text()}`);
-    });
+    collectErrors(page, errors, /status of 401|ERR_INTERNET_DISCONNECTED/);
 
     await page.goto(`${base}/h5/patrol`);
     await page.waitForURL(/\/login/);

@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { ensureWebBuild } from './web-build.js';
+import { collectErrors, launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'onegrid-demo';
 
 let og: OneGrid;
@@ -36,11 +36,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -53,11 +49,8 @@ async function open(viewport: { width: number; height: number }): Promise<{ ctx:
   const ctx = await browser.newContext({ viewport, locale: 'zh-CN' });
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    // 401 from the session probe is expected, and so is the 400 of the deliberately bad CSV (checked below by URL).
-    if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  // 401 from the session probe is expected, and so is the 400 of the deliberately bad CSV (checked below by URL).
+  collectErrors(page, errors, /status of 40[01]/);
   page.on('response', (r) => {
     if (r.status() >= 400 && r.status() !== 401 && !(r.status() === 400 && r.url().endsWith('/api/iot/devices/import'))) errors.push(`http ${r.status()}: ${r.url()}`);
   });

@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { pdfText } from '../../src/platform/pdf/extract.js';
 import { ensureWebBuild } from './web-build.js';
+import { launchChromium, collectErrors } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'onegrid-demo';
 
 let og: OneGrid;
@@ -35,11 +35,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -52,10 +48,7 @@ async function open(viewport: { width: number; height: number }, mobile = false)
   const ctx = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', deviceScaleFactor: mobile ? 2 : 1, acceptDownloads: true });
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  collectErrors(page, errors);
   return { ctx, page, errors };
 }
 

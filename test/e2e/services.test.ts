@@ -18,13 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import jsqrModule from 'jsqr';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createActivity } from '../../src/modules/services/index.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
+import { launchChromium, collectErrors } from './browser.js';
 
 const require = createRequire(import.meta.url);
 // jsqr is CommonJS with a default export: under ESM the function may sit on .default
@@ -32,7 +33,6 @@ type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data
 const jsQR = (typeof jsqrModule === 'function' ? jsqrModule : (jsqrModule as unknown as { default: unknown }).default) as Decode;
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'onegrid-demo';
 const AXE = require.resolve('axe-core/axe.min.js');
 
@@ -49,11 +49,7 @@ beforeAll(async () => {
   og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
   await og.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -66,10 +62,7 @@ async function open(viewport: { width: number; height: number }, mobile = false,
   const ctx = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', deviceScaleFactor: mobile ? 2 : 1, ...extra });
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  collectErrors(page, errors);
   return { ctx, page, errors };
 }
 

@@ -13,15 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createOneGrid, type OneGrid } from '../../src/app.js';
 import { relayOutbox, settleDeliveries } from '../../src/platform/outbox/index.js';
 import { ensureWebBuild } from './web-build.js';
+import { launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SECRET = 'webhook-e2e-secret-0123456789';
 
 let og: OneGrid;
@@ -50,11 +50,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {

@@ -1,0 +1,29 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's chromium, or CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Headless chromium with the flags this machine needs: no sandbox as root, no GPU, and none of the
+ * background connections a closed network refuses.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Collects the page's uncaught errors and console errors into `errors` (a journey ends by expecting
+ * it empty). Console lines matching `expected` are not errors: by default a 401, the signed-out
+ * probe of the session; a journey that provokes other refusals on purpose names them.
+ */
+export function collectErrors(page: Page, errors: string[] = [], expected: RegExp = /status of 401/): string[] {
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !expected.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
