@@ -427,6 +427,11 @@ export async function postReversal(ctx: AppContext, trx: Tx, actor: Actor, trans
     refKind: t.ref_kind,
     refId: t.ref_id,
   });
+  if (t.kind === 'grant' && t.ref_kind === 'claim' && t.ref_id) {
+    const account = (await ledgerRepo.accountById(trx, t.to_account))!;
+    const event: GrantReversedEvent = { claimId: t.ref_id, transferId: t.id, reversalId: r.transfer.id, ownerKind: account.owner_kind, ownerId: account.owner_id, points: Number(t.amount), memo: r.transfer.memo };
+    for (const h of grantReversedHandlers) await h(ctx, trx, event);
+  }
   return r.transfer;
 }
 
@@ -778,6 +783,25 @@ const claimGrantedHandlers = new Set<ClaimGrantedHandler>();
 export function onClaimGranted(handler: ClaimGrantedHandler): () => void {
   claimGrantedHandlers.add(handler);
   return () => claimGrantedHandlers.delete(handler);
+}
+
+/** A claim's grant was reversed (冲正): subscribers take back what they derived from it, in the same transaction. */
+export interface GrantReversedEvent {
+  claimId: string;
+  transferId: string;
+  reversalId: string;
+  ownerKind: OwnerKind;
+  ownerId: string;
+  points: number;
+  memo: string;
+}
+export type GrantReversedHandler = (ctx: AppContext, trx: Tx, e: GrantReversedEvent) => Promise<void>;
+const grantReversedHandlers = new Set<GrantReversedHandler>();
+
+/** Subscribes to reversals of claim grants (the counterpart of onClaimGranted). */
+export function onClaimGrantReversed(handler: GrantReversedHandler): () => void {
+  grantReversedHandlers.add(handler);
+  return () => grantReversedHandlers.delete(handler);
 }
 
 /** Staff confirm (or reject) that the service happened; approval grants the points within the rule's cap. */

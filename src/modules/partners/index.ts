@@ -1,8 +1,8 @@
 import type { ModuleManifest } from '../../platform/module.js';
-import { onClaimGranted } from '../ledger/index.js';
+import { onClaimGrantReversed, onClaimGranted } from '../ledger/index.js';
 import { partnersRoutes } from './routes.js';
 import { seedPartners } from './seed.js';
-import { creditFromClaim } from './service.js';
+import { creditFromClaim, uncreditReversedClaim } from './service.js';
 
 export * from './service.js';
 export * from './projects.js';
@@ -11,6 +11,8 @@ export * from './scoring.js';
 // Points granted for a partner's confirmed service claim reach its credit record, in the grant's transaction.
 // Registered at load (not in start) because the demo seed, which runs before start, approves such claims.
 onClaimGranted(creditFromClaim);
+// …and leave it again when the grant is reversed (冲正).
+onClaimGrantReversed(uncreditReversedClaim);
 
 const STAFF_READ = ['grid_worker', 'grid_leader', 'supervisor', 'community_admin', 'street_admin', 'auditor', 'admin'] as const;
 

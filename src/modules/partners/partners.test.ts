@@ -290,3 +290,29 @@ describe("points from confirmed service claims reach the partner's credit record
     expect(credited).toEqual(granted);
   });
 });
+
+describe("a reversed grant leaves the partner's credit record too", () => {
+  it('reversing a claim grant (冲正) takes its points off the record, in the same transaction, once', async () => {
+    const rules = await ok(t.req('GET', '/api/ledger/rules', { cookie: caQ }));
+    const legal = rules.find((r: Json) => r.code === 'legal_consult');
+    const me0 = await ok(t.req('GET', '/api/partners/me', { cookie: pQ }));
+    const claim = await ok(t.req('POST', '/api/ledger/claims', { cookie: pQ, body: { ruleId: legal.id, note: '误登记的咨询' } }), 201);
+    const granted = await ok(t.req('POST', `/api/ledger/claims/${claim.id}/review`, { cookie: caQ, body: { approve: true } }));
+    expect((await ok(t.req('GET', '/api/partners/me', { cookie: pQ }))).credit.points).toBe(me0.credit.points + 10);
+
+    const rev = await ok(t.req('POST', `/api/ledger/transfers/${granted.transferId}/reverse`, { cookie: caQ, body: { memo: '冲正：重复登记' } }), 201);
+    expect(rev).toMatchObject({ kind: 'reversal', amount: 10 });
+    const me = await ok(t.req('GET', '/api/partners/me', { cookie: pQ }));
+    expect(me.account.balance).toBe(me0.account.balance);
+    expect(me.credit.points).toBe(me0.credit.points);
+    expect(me.creditScore).toBe(me.credit.score);
+    const events = await t.og.ctx.db.selectFrom('partner_credit_events').select(['kind', 'value', 'note']).where('ref_id', '=', claim.id).orderBy('at').execute();
+    expect(events.map((e) => [e.kind, Number(e.value), e.note])).toEqual([
+      ['points', 10, '法律咨询：误登记的咨询'],
+      ['points', -10, '冲正：重复登记'],
+    ]);
+    // a second reversal is refused and changes nothing
+    expect((await t.req('POST', `/api/ledger/transfers/${granted.transferId}/reverse`, { cookie: caQ, body: { memo: '再冲一次' } })).statusCode).toBe(409);
+    expect((await ok(t.req('GET', '/api/partners/me', { cookie: pQ }))).credit.points).toBe(me0.credit.points);
+  });
+});

@@ -9,7 +9,7 @@ import { audit } from '../../platform/audit/audit.js';
 import { maskPhone } from '../../platform/crypto.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { communityById, communityByPath, communityPathOf, openPartnerAccount, partnerAccount, type ClaimGrantedEvent } from '../ledger/index.js';
+import { communityById, communityByPath, communityPathOf, openPartnerAccount, partnerAccount, type ClaimGrantedEvent, type GrantReversedEvent } from '../ledger/index.js';
 import { partnersRepo, type AgreementRow, type CreditKind, type OrgStage, type PartnerForm, type PartnerRow, type PartnerType, type PathFilter, type SocialOrgRow } from './repository.js';
 import { CREDIT_LEVEL_NAMES, creditOf, type CreditResult } from './scoring.js';
 
@@ -60,6 +60,20 @@ export async function creditFromClaim(ctx: AppContext, trx: Tx, e: ClaimGrantedE
   const partner = await partnersRepo.byId(trx, e.ownerId);
   if (!partner) return;
   await recordCredit(ctx, trx, partner.id, 'points', e.points, `${e.ruleAction}${e.note ? '：' + e.note : ''}`.slice(0, 200), e.claimId);
+}
+
+/**
+ * A reversed grant takes its points off the partner's credit record: a negative points event
+ * referring to the same claim, in the reversal's transaction (subscribed in index.ts). A claim whose
+ * points never reached the record (an ordinary resident's) leaves it alone.
+ */
+export async function uncreditReversedClaim(ctx: AppContext, trx: Tx, e: GrantReversedEvent): Promise<void> {
+  if (e.ownerKind !== 'partner' && e.ownerKind !== 'merchant') return;
+  const partner = await partnersRepo.byId(trx, e.ownerId);
+  if (!partner) return;
+  const credited = (await partnersRepo.creditEvents(trx, partner.id)).filter((c) => c.kind === 'points' && c.ref_id === e.claimId).reduce((s, c) => s + Number(c.value), 0);
+  if (credited <= 0) return;
+  await recordCredit(ctx, trx, partner.id, 'points', -Math.min(credited, e.points), e.memo.slice(0, 200), e.claimId);
 }
 
 // ---------------------------------------------------------------- partners
