@@ -5,9 +5,10 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/onegrid_large npm run seed:large [-- 1000000]
  *
  * The database is migrated and given the demo district first. Cases are generated in SQL
- * (generate_series, INSERT … SELECT, batches of 100,000) over the two years before now: busier grids
- * and categories, a few hot corners, repeat reporters and addresses, old cases closed (some late,
- * most rated), recent ones still open.
+ * (generate_series, INSERT … SELECT, batches of 100,000) over the two years before now, in the order
+ * they were reported (as a live table grows: a day's cases lie on adjacent pages): busier grids and
+ * categories, a few hot corners, repeat reporters and addresses, old cases closed (some late, most
+ * rated), recent ones still open.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -53,7 +54,7 @@ export async function seedLarge(og: OneGrid, n: number, log: (msg: string) => vo
               SELECT s, random() AS r3,
                      1 + floor(power(random(), 1.6) * ${grids.length})::int AS gi,
                      random() < 0.03 AS hot,
-                     now() - random() * interval '730 days' AS rep,
+                     now() - (${n}::int - s + random()) * (interval '730 days' / ${n}::int) AS rep,
                      random() * interval '4 days' AS dur,
                      1 + floor(power(random(), 1.8) * ${cats.length})::int AS ci
                 FROM generate_series(${from}::int, ${to}::int) AS s
@@ -62,8 +63,11 @@ export async function seedLarge(og: OneGrid, n: number, log: (msg: string) => vo
     log(`cases ${to.toLocaleString('en')} / ${n.toLocaleString('en')} (${((Date.now() - start) / 1000).toFixed(0)} s)`);
   }
   const r0 = Date.now();
-  const first = (await sql<{ d: string | null }>`SELECT (min(reported_at) AT TIME ZONE 'Asia/Shanghai')::date::text AS d FROM cases`.execute(db)).rows[0]?.d;
-  if (first) await refreshRollup(og.ctx, { from: first });
+  if (already < n) {
+    // bulk rows carry no events: rebuild the roll-up over every day they touched
+    const first = (await sql<{ d: string | null }>`SELECT (min(reported_at) AT TIME ZONE 'Asia/Shanghai')::date::text AS d FROM cases`.execute(db)).rows[0]?.d;
+    if (first) await refreshRollup(og.ctx, { from: first });
+  } else await refreshRollup(og.ctx); // a database seeded before: bring it up to yesterday only
   await sql`ANALYZE cases`.execute(db);
   await sql`ANALYZE analytics_daily`.execute(db);
   const rollupSeconds = (Date.now() - r0) / 1000;

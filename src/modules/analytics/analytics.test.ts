@@ -206,6 +206,59 @@ describe('clusters and repeats', () => {
   });
 });
 
+describe('repeats from the roll-up', () => {
+  it('answers the same before and after the hourly job, and counts a case changed after it at once', async () => {
+    const [A, B] = cats as [string, string];
+    // 2026-10-10..12 (Shanghai): 新华路 8 号 four times (three in qiaotou P1, one in mulian P3), the
+    // same phone three times; 东塘路 1 号 twice from another phone.
+    await insert([
+      { path: P1, cat: A, at: '2026-10-10T02:00:00Z', address: '新华路 8 号', phoneHash: 'hash-c' },
+      { path: P1, cat: B, at: '2026-10-11T02:00:00Z', address: '新华路8号', phoneHash: 'hash-c' },
+      { path: P1, cat: A, at: '2026-10-12T02:00:00Z', address: '新华路 8号 ', phoneHash: 'hash-c' },
+      { path: P3, cat: A, at: '2026-10-12T03:00:00Z', address: '新华路 8 号' },
+      { path: P3, cat: A, at: '2026-10-12T04:00:00Z', address: '东塘路 1 号', phoneHash: 'hash-d' },
+      { path: P3, cat: A, at: '2026-10-12T05:00:00Z', address: '东塘路 1 号', phoneHash: 'hash-d' },
+    ]);
+    const moved = (await sql<{ id: string; number: string }>`SELECT id, number FROM cases WHERE address = '新华路 8 号' AND node_path = ${P3}`.execute(t.og.ctx.db)).rows[0]!;
+    const q = '/api/analytics/repeats?from=2026-10-10&to=2026-10-12&min=2';
+    const view = async (user: string) => {
+      const r = (await get(user, q)).json();
+      return {
+        addresses: r.addresses.map((a: { address: string; count: number; categories: string[]; cases: Array<{ id: string }> }) => [a.address.replace(/\s+/g, ''), a.count, a.categories.length, a.cases.map((c) => c.id)]),
+        reporters: r.reporters.map((x: { count: number; cases: Array<{ id: string }> }) => [x.count, x.cases.length]),
+      };
+    };
+    const live = await view('street_admin');
+    // worked out: 新华路 4 (categories A and B), 东塘路 2; reporters 3 and 2
+    expect(live.addresses.map((a: unknown[]) => a.slice(0, 3))).toEqual([['新华路8号', 4, 2], ['东塘路1号', 2, 1]]);
+    expect(live.addresses[0][3][0]).toBe(moved.id); // newest first
+    expect(live.reporters).toEqual([[3, 3], [2, 2]]);
+    const liveQ = await view('community_admin.qiaotou');
+    expect(liveQ.addresses.map((a: unknown[]) => a.slice(0, 2))).toEqual([['新华路8号', 3]]);
+
+    // The hourly job rolls these days up; the answers must not change.
+    t.clock.advance(60_000);
+    await refreshRollup(t.og.ctx);
+    const held = await sql<{ n: number }>`SELECT count(*)::int AS n FROM analytics_case_keys WHERE day BETWEEN '2026-10-10' AND '2026-10-12'`.execute(t.og.ctx.db);
+    expect(held.rows[0]!.n).toBe(6);
+    expect(await view('street_admin')).toEqual(live);
+    expect(await view('community_admin.qiaotou')).toEqual(liveQ);
+
+    // A case rewritten after the roll-up (its address corrected) counts where it now belongs, at once.
+    t.clock.advance(60_000);
+    await sql`UPDATE cases SET address = '东塘路 1 号', updated_at = ${t.clock.now()} WHERE id = ${moved.id}`.execute(t.og.ctx.db);
+    const after = await view('street_admin');
+    expect(after.addresses.map((a: unknown[]) => a.slice(0, 2))).toEqual([['东塘路1号', 3], ['新华路8号', 3]]);
+    expect(after.addresses[0][3]).toContain(moved.id);
+    expect(after.addresses[1][3]).not.toContain(moved.id);
+    expect(after.reporters).toEqual(live.reporters);
+    // and the next run of the job agrees
+    t.clock.advance(60_000);
+    await refreshRollup(t.og.ctx);
+    expect(await view('street_admin')).toEqual(after);
+  });
+});
+
 describe('early warning', () => {
   it('raises a warning for an unusual rise against the grid x category history, tells the community staff, once', async () => {
     const D = cats[3]!;

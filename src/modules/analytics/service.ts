@@ -10,7 +10,7 @@ import { forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { notifyUsers } from '../../platform/notify/index.js';
 import { listCategories } from '../dispatch/index.js';
-import { analyticsRepo, type PathFilter, type Totals } from './repository.js';
+import { analyticsRepo, rolledRange, type PathFilter, type RepeatKind, type RollupState, type Totals } from './repository.js';
 import { addDays, daysBetween, dayStart, dbscan, DEFAULT_RULE, judgeDay, judgeWeek, localDay } from './stats.js';
 
 export const HOURLY_JOB = 'analytics.hourly';
@@ -128,26 +128,26 @@ export async function getDashboard(ctx: AppContext, actor: Actor, q: PeriodQuery
   const path = await analyticsPath(ctx, actor, q.nodeId);
   const { fromDay, toDay, today } = periodOf(ctx, q, 30);
   const [n, state] = await Promise.all([names(ctx), analyticsRepo.rollupState(ctx.db)]);
-  const rolled = state;
   const period = { fromDay, toDay, path };
-  const [todayRows, periodRows, trend, byCategory, byDepartment, byGrid, backlog, warnings] = await Promise.all([
-    analyticsRepo.aggregate(ctx.db, { fromDay: today, toDay: today, path }, rolled, []),
-    analyticsRepo.aggregate(ctx.db, period, rolled, []),
-    analyticsRepo.aggregate(ctx.db, period, rolled, ['day']),
-    analyticsRepo.aggregate(ctx.db, period, rolled, ['category_code']),
-    analyticsRepo.aggregate(ctx.db, period, rolled, ['department_id']),
-    analyticsRepo.aggregate(ctx.db, period, rolled, ['node_path']),
+  // One pass over the period's facts for all five aggregates; "today" is the period's own day row
+  // when the period includes today (the default), else one more small live aggregate.
+  const todayInPeriod = fromDay <= today && today <= toDay;
+  const [agg, todayRows, backlog, warnings] = await Promise.all([
+    analyticsRepo.dashboardAggregates(ctx.db, period, state),
+    todayInPeriod ? Promise.resolve(null) : analyticsRepo.aggregate(ctx.db, { fromDay: today, toDay: today, path }, state, []),
     analyticsRepo.backlog(ctx.db, path),
     analyticsRepo.listWarnings(ctx.db, addDays(today, -6), today, path, 50),
   ]);
+  const { byDay: trend, byCategory, byDepartment, byGrid } = agg;
   const days: string[] = [];
   for (let d = fromDay; d <= toDay; d = addDays(d, 1)) days.push(d);
   const byDay = new Map(trend.map((r) => [String(r.day), r]));
+  const todayTotals = todayRows ? todayRows[0] : byDay.get(today);
   return {
     scope: { path, name: path ? nodeName(n, path) : '全辖区' },
     period: { from: fromDay, to: toDay },
-    today: { ...figuresOf(todayRows[0] ?? {}), open: backlog.open, overdueOpen: backlog.overdue },
-    totals: figuresOf(periodRows[0] ?? {}),
+    today: { ...figuresOf(todayTotals ?? {}), open: backlog.open, overdueOpen: backlog.overdue },
+    totals: figuresOf(agg.totals ?? {}),
     trend: days.map((d) => ({ day: d, reported: byDay.get(d)?.reported ?? 0, closed: byDay.get(d)?.closed ?? 0, overdue: byDay.get(d)?.overdue ?? 0 })),
     byCategory: byCategory
       .filter((r) => r.reported > 0)
@@ -245,11 +245,12 @@ export async function getHotspots(ctx: AppContext, actor: Actor, q: PeriodQuery 
 export async function getRepeats(ctx: AppContext, actor: Actor, q: PeriodQuery & { nodeId?: string; min?: number }) {
   const path = await analyticsPath(ctx, actor, q.nodeId);
   const { fromDay, toDay } = periodOf(ctx, q, 90);
-  const n = await names(ctx);
+  const [n, state] = await Promise.all([names(ctx), analyticsRepo.rollupState(ctx.db)]);
   const min = q.min ?? 3;
-  const from = dayStart(fromDay);
-  const to = dayStart(addDays(toDay, 1));
-  const [addresses, reporters] = await Promise.all([analyticsRepo.repeatedAddresses(ctx.db, from, to, path, min, 50), analyticsRepo.repeatedReporters(ctx.db, from, to, path, min, 50)]);
+  const b = { fromDay, toDay, path };
+  const [addressRows, reporterRows] = await Promise.all([topRepeats(ctx, 'address', b, state, min, 50), topRepeats(ctx, 'reporter', b, state, min, 50)]);
+  const addresses = addressRows.map((r) => ({ ...r, address: r.address ?? '' }));
+  const reporters = reporterRows.map((r) => ({ ...r, key: r.k }));
   const catNames = (codes: string[]) => codes.map((c) => (c ? (n.categories.get(c) ?? c) : '未分类'));
   return {
     period: { from: fromDay, to: toDay },
@@ -258,6 +259,82 @@ export async function getRepeats(ctx: AppContext, actor: Actor, q: PeriodQuery &
     // reporters are shown by an opaque key (a hash prefix), never by name or phone
     reporters: reporters.map((r) => ({ key: r.key.replace(/-/g, '').slice(0, 10), count: r.count, categories: catNames(r.categories), addresses: r.addresses.filter(Boolean), cases: r.ids.map((id, i) => ({ id, number: r.numbers[i]! })), petitionRisk: r.count >= min * 2 })),
   };
+}
+
+/**
+ * Counts per repeat key over the rolled-up days of a period, for one scope: computed once per
+ * refresh of the roll-up (the grouping of ~120,000 rows is the expensive part of the repeats view)
+ * and kept in memory. `except` are the cases changed since the refresh whose rows are not counted;
+ * cases that change later are taken out of the counts when first seen, and every request adds its
+ * live part afresh, so the counts are always those of the current data. Only the choice of the top
+ * keys uses them: the figures shown are recomputed exactly for those keys.
+ */
+interface KeyCounts {
+  counts: Map<string, number>;
+  except: Set<string>;
+  /** updates are applied one at a time */
+  queue: Promise<void>;
+}
+const keyCountCache = new WeakMap<AppContext, Map<string, Promise<KeyCounts>>>();
+const KEY_COUNT_ENTRIES = 8; // ~8 MB each at 75,000 keys
+
+async function rolledKeyCounts(ctx: AppContext, kind: RepeatKind, a: string, b: string, path: PathFilter, st: RollupState): Promise<{ counts: Map<string, number>; except: string[] }> {
+  const since = st.refreshedAt!;
+  let byKey = keyCountCache.get(ctx);
+  if (!byKey) keyCountCache.set(ctx, (byKey = new Map()));
+  const key = `${kind}|${path ?? ''}|${a}|${b}|${since.toISOString()}`;
+  let entry = byKey.get(key);
+  if (!entry) {
+    entry = (async () => {
+      const except = await analyticsRepo.changedCaseIds(ctx.db, since);
+      const rows = await analyticsRepo.rolledKeyCounts(ctx.db, kind, a, b, path, except);
+      return { counts: new Map(rows.map((r) => [r.k, r.n])), except: new Set(except), queue: Promise.resolve() };
+    })();
+    entry.catch(() => byKey.delete(key));
+    byKey.set(key, entry);
+    while (byKey.size > KEY_COUNT_ENTRIES) byKey.delete(byKey.keys().next().value!);
+  }
+  const e = await entry;
+  // take the cases changed since out of the counts (once each), then read them live
+  const result = e.queue.then(async () => {
+    const changed = await analyticsRepo.changedCaseIds(ctx.db, since);
+    const fresh = changed.filter((id) => !e.except.has(id));
+    for (const k of await analyticsRepo.rolledKeysOf(ctx.db, kind, fresh, a, b, path)) {
+      const left = (e.counts.get(k) ?? 0) - 1;
+      if (left > 0) e.counts.set(k, left);
+      else e.counts.delete(k);
+    }
+    for (const id of fresh) e.except.add(id);
+    return { counts: e.counts, except: [...e.except] };
+  });
+  e.queue = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
+}
+
+/** The top `limit` keys reported at least `min` times in the period, by count, with their drill-down. */
+async function topRepeats(ctx: AppContext, kind: RepeatKind, b: { fromDay: string; toDay: string; path: PathFilter }, st: RollupState, min: number, limit: number) {
+  const range = rolledRange(b.fromDay, b.toDay, st);
+  const totals = new Map<string, number>();
+  let except: string[] = [];
+  if (range) {
+    const rolled = await rolledKeyCounts(ctx, kind, range.a, range.b, b.path, st);
+    except = rolled.except;
+    for (const [k, n] of rolled.counts) totals.set(k, n);
+  }
+  for (const r of await analyticsRepo.liveKeyCounts(ctx.db, kind, b, st, except)) totals.set(r.k, (totals.get(r.k) ?? 0) + r.n);
+  // candidates: every key counted at least as often as the limit-th (ties included); then exact figures
+  const ranked = [...totals].filter(([, n]) => n >= min).sort((x, y) => y[1] - x[1]);
+  const bar = ranked.length > limit ? ranked[limit - 1]![1] : min;
+  const keys = ranked.filter(([, n]) => n >= bar).map(([k]) => k);
+  const rows = await analyticsRepo.repeatDetails(ctx.db, kind, b, st, keys);
+  const tie = kind === 'address' ? (r: { address: string | null }) => r.address ?? '' : (r: { k: string }) => r.k;
+  return rows
+    .filter((r) => r.count >= min)
+    .sort((x, y) => y.count - x.count || (tie(x) < tie(y) ? -1 : tie(x) > tie(y) ? 1 : 0))
+    .slice(0, limit);
 }
 
 // ---------------------------------------------------------------- warnings
