@@ -75,6 +75,7 @@ export async function createOneGrid(config: Config, opts: { clock?: Clock; logge
       await ctx.jobs.stop();
       for (const m of [...MODULES].reverse()) if (m.stop) await m.stop(ctx);
       await app.close();
+      await app.drainHandlers(5_000);
       await database.close();
     },
   };

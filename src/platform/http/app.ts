@@ -17,6 +17,7 @@ import { actorFromApiKey, actorFromSession, SESSION_COOKIE } from '../auth/servi
 import { pendingMigrations } from '../db/migrate.js';
 import type { ModuleManifest } from '../module.js';
 import { fieldErrors, makeValidatorCompiler } from './validation.js';
+import { trackHandlers } from './drain.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** every route registered, with its declared access (for docs and the security matrix tests) */
     routeTable: RouteEntry[];
+    /** resolves when no route handler is running (or after `timeoutMs`) */
+    drainHandlers(timeoutMs: number): Promise<void>;
   }
   interface FastifyContextConfig {
     /** 'public': no sign-in; 'user': any signed-in user; otherwise name a `permission` */
@@ -163,6 +166,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions): Promise<
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  // On shutdown the database stays open until running handlers finish (see drain.ts).
+  app.decorate('drainHandlers', trackHandlers(app));
 
   // Every /api route must say who may call it.
   const routeTable: RouteEntry[] = [];
