@@ -68,7 +68,7 @@ describe('support threshold and the agenda', () => {
     const four = (await t.req('POST', '/api/deliberation/topics', { cookie: people[7]!.cookie, body: { title: '小区增设快递柜', body: '快递堆放在门岗，建议增设智能快递柜。', category: '公共设施' } })).json();
     expect(four.supportThreshold).toBe(4);
     await t.req('PUT', '/api/deliberation/thresholds', { cookie: adminQ, body: { nodeId: estate.id, level: 'estate', threshold: null } });
-    const audit = await t.og.ctx.db.selectFrom('audit_log').select(['after']).where('action', '=', 'deliberation.threshold.set').execute();
+    const audit = await t.og.ctx.db.selectFrom('audit_log').select(['after']).where('action', '=', 'deliberation.threshold.set').orderBy('seq').execute();
     expect(audit.map((a) => (a.after as { threshold: number | null }).threshold)).toEqual([2, 4, null]);
   });
 
