@@ -13,8 +13,8 @@ export default defineConfig({
     fileParallelism: true,
     projects: [
       { extends: true, test: { ...common, name: 'unit', include: ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts'] } },
-      { extends: true, test: { ...common, name: 'pglite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/*.unit.test.ts', 'test/e2e/**', 'test/faults/**'], env: { OG_TEST_DB: 'pglite' } } },
-      ...(pg ? [{ extends: true as const, test: { ...common, name: 'postgres', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/*.unit.test.ts', 'test/e2e/**', 'test/faults/**'], env: { OG_TEST_DB: 'postgres' } } }] : []),
+      { extends: true, test: { ...common, name: 'pglite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/*.unit.test.ts', 'test/e2e/**', 'test/faults/**'], env: { OG_TEST_DB: 'pglite' }, globalSetup: ['test/template-setup.ts'] } },
+      ...(pg ? [{ extends: true as const, test: { ...common, name: 'postgres', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/*.unit.test.ts', 'test/e2e/**', 'test/faults/**'], env: { OG_TEST_DB: 'postgres' }, globalSetup: ['test/template-setup.ts'] } }] : []),
       { extends: true, test: { ...common, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 } },
       ...(process.env.OG_FAULTS ? [{ extends: true as const, test: { ...common, name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 300_000, fileParallelism: false } }] : []),
     ],

@@ -29,6 +29,8 @@ export interface OneGrid {
   app: FastifyInstance;
   healthChecks: HealthCheck[];
   close(): Promise<void>;
+  /** PGlite only: the data directory as a tarball */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -37,9 +39,9 @@ const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
  * Builds the whole platform: database (migrated), modules, HTTP app, job worker. Used by main.ts
  * and by the tests (which pass a manual clock and no logger).
  */
-export async function createOneGrid(config: Config, opts: { clock?: Clock; logger?: boolean; seed?: boolean; startJobs?: boolean; dataDir?: string } = {}): Promise<OneGrid> {
+export async function createOneGrid(config: Config, opts: { clock?: Clock; logger?: boolean; seed?: boolean; startJobs?: boolean; dataDir?: string; loadDataDir?: Blob } = {}): Promise<OneGrid> {
   registerAllPermissions();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: opts.dataDir ?? config.dataDir });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: opts.dataDir ?? config.dataDir, loadDataDir: opts.loadDataDir });
   try {
     await migrate(database.db);
   } catch (err) {
@@ -71,6 +73,7 @@ export async function createOneGrid(config: Config, opts: { clock?: Clock; logge
     ctx,
     app,
     healthChecks,
+    dumpDataDir: database.dumpDataDir,
     async close() {
       await ctx.jobs.stop();
       for (const m of [...MODULES].reverse()) if (m.stop) await m.stop(ctx);

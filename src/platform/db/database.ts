@@ -16,6 +16,8 @@ export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
   close(): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball (a test template, a backup of an embedded install) */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 // One set of type parsers for both databases, so results have the same shapes:
@@ -31,7 +33,7 @@ pg.types.setTypeParser(DATE, (v) => v);
  * Opens the database: a real PostgreSQL when `url` is given, else embedded PGlite persisted in
  * `dataDir` (or in memory when dataDir is 'memory://').
  */
-export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number }): Promise<Database> {
+export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number; loadDataDir?: Blob }): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 });
     // A broken connection must not crash the process: an idle one is dropped by the pool, and one
@@ -49,6 +51,7 @@ export async function openDatabase(opts: { url?: string; dataDir?: string; poolS
   }
   const pgl = await PGlite.create({
     dataDir: dir,
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     extensions: { pg_trgm },
     parsers: {
       [types.INT8]: (v: string) => Number(v),
@@ -59,5 +62,5 @@ export async function openDatabase(opts: { url?: string; dataDir?: string; poolS
   const pool = new PGlitePool(pgl);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as any }) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return { db, kind: 'pglite', close: () => db.destroy(), dumpDataDir: async () => (await pgl.dumpDataDir('none')) as Blob };
 }

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../src/config.js';
+import { createOneGrid } from '../src/app.js';
+import { ManualClock } from '../src/platform/clock.js';
+import { TEST_CLOCK_START } from './template.js';
+
+/**
+ * Once per run of the pglite or postgres project: a database migrated and seeded with the demo
+ * district, which startTestApp copies instead of migrating and seeding again for every test app
+ * (≈ 5 s each on this machine). PGlite: its data directory as a tarball in a temporary file;
+ * PostgreSQL: a database used with CREATE DATABASE … TEMPLATE. Made with the same clock and a key
+ * that the tests then use, so it is exactly what a fresh start would have written.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const key = randomBytes(32).toString('base64');
+  const dir = mkdtempSync(join(tmpdir(), 'og-template-'));
+  const env = { ONEGRID_ENCRYPTION_KEY: key, LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: dir };
+  const clock = new ManualClock(TEST_CLOCK_START);
+  if (project.name === 'postgres') {
+    const base = process.env.TEST_DATABASE_URL!;
+    const name = `og_tpl_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(base);
+    u.pathname = '/' + name;
+    const og = await createOneGrid(loadConfig({ ...env, DATABASE_URL: u.toString() }), { clock, logger: false, seed: true, startJobs: false });
+    await og.close();
+    project.provide('ogTemplate', { kind: 'postgres', key, database: name });
+    return async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const og = await createOneGrid(loadConfig(env), { clock, logger: false, seed: true, startJobs: false, dataDir: 'memory://' });
+  const tar = Buffer.from(await (await og.dumpDataDir!()).arrayBuffer());
+  await og.close();
+  const file = join(dir, 'pglite.tar');
+  writeFileSync(file, tar);
+  project.provide('ogTemplate', { kind: 'pglite', key, file });
+  return async () => rmSync(dir, { recursive: true, force: true });
+}
