@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { createOneGrid } from '../src/app.js';
 import { ManualClock } from '../src/platform/clock.js';
+import { freshPostgres } from './helpers.js';
 import { TEST_CLOCK_START } from './template.js';
 
 /**
@@ -22,22 +22,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ONEGRID_ENCRYPTION_KEY: key, LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: dir };
   const clock = new ManualClock(TEST_CLOCK_START);
   if (project.name === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL!;
-    const name = `og_tpl_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = '/' + name;
-    const og = await createOneGrid(loadConfig({ ...env, DATABASE_URL: u.toString() }), { clock, logger: false, seed: true, startJobs: false });
+    const f = await freshPostgres();
+    const name = new URL(f.url).pathname.slice(1);
+    const og = await createOneGrid(loadConfig({ ...env, DATABASE_URL: f.url }), { clock, logger: false, seed: true, startJobs: false });
     await og.close();
     project.provide('ogTemplate', { kind: 'postgres', key, database: name });
     return async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await f.drop();
       rmSync(dir, { recursive: true, force: true });
     };
   }

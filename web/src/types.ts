@@ -96,3 +96,15 @@ export interface PageResult<T> {
   page: number;
   pageSize: number;
 }
+
+/** The case figures of an analytics period (GET /api/analytics/dashboard, /reports). */
+export interface AnalyticsFigures {
+  reported: number;
+  filed: number;
+  closed: number;
+  overdue: number;
+  onTimeRate: number | null;
+  satisfaction: number | null;
+  satisfiedRate: number | null;
+  rated: number;
+}

@@ -21,19 +21,10 @@ import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
 import './command-center.css';
+import type { AnalyticsFigures as Figures } from '../../types';
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-interface Figures {
-  reported: number;
-  filed: number;
-  closed: number;
-  overdue: number;
-  onTimeRate: number | null;
-  satisfaction: number | null;
-  satisfiedRate: number | null;
-  rated: number;
-}
 interface Warning {
   id: string;
   path: string;

@@ -11,20 +11,11 @@ import { buildQuery } from '../../api';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
+import type { AnalyticsFigures as Figures } from '../../types';
 
 const EChart = lazy(() => import('../../components/EChart'));
 
 type Period = 'week' | 'month';
-interface Figures {
-  reported: number;
-  filed: number;
-  closed: number;
-  overdue: number;
-  onTimeRate: number | null;
-  satisfaction: number | null;
-  satisfiedRate: number | null;
-  rated: number;
-}
 type FigureKey = keyof Figures;
 interface Change {
   delta: number | null;
