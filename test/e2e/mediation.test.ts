@@ -121,7 +121,8 @@ describe('mediation in the browser', () => {
 
     // record the agreement
     await detail.getByRole('button', { name: '记录调解结果' }).click();
-    dialog = m.page.getByRole('dialog').filter({ has: m.page.getByLabel('调解笔录') });
+    // found by its title: the earlier dialogs may still be closing
+    dialog = m.page.getByRole('dialog', { name: '记录调解结果' });
     await dialog.getByLabel('调解笔录').fill('双方到场，周先生表示歉意，同意安静时段约定。');
     await dialog.getByLabel('协议条款（每行一条）').fill('每日22:00至次日7:00为安静时段，周先生一家不拖动家具。\n周先生于一周内在客厅铺设隔音地垫。');
     await shot(m.page, 'mediation-console-outcome');
