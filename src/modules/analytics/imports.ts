@@ -344,24 +344,29 @@ export async function prepareRows(ctx: AppContext, scope: ImportScope, sheet: Sh
 
 // ---------------------------------------------------------------- views
 
-export interface PreviewRow {
-  row: number;
+/** What an external record says, the same in an import's preview and in the stored record's view. */
+interface RecordFields {
   source: ExternalSource;
   sourceName: string;
   externalNo: string;
   receivedAt: string;
   content: string;
   address: string | null;
+  /** masked */
   phone: string | null;
   categoryCode: string | null;
   categoryName: string | null;
   categoryBy: 'file' | 'classifier' | null;
-  grid: string | null;
-  locatedBy: PreparedRow['locatedBy'];
   department: string | null;
   status: string | null;
   closedAt: string | null;
   satisfaction: string | null;
+}
+
+export interface PreviewRow extends RecordFields {
+  row: number;
+  grid: string | null;
+  locatedBy: PreparedRow['locatedBy'];
   exists: boolean;
 }
 
@@ -729,27 +734,12 @@ export interface RecordQuery {
   pageSize?: number;
 }
 
-export interface ExternalRecordView {
+export interface ExternalRecordView extends RecordFields {
   id: string;
-  source: ExternalSource;
-  sourceName: string;
-  externalNo: string;
-  receivedAt: string;
-  content: string;
-  address: string | null;
-  /** masked */
-  phone: string | null;
-  categoryCode: string | null;
-  categoryName: string | null;
-  categoryBy: 'file' | 'classifier' | null;
   gridId: string | null;
   gridName: string | null;
   nodePath: string;
   locatedBy: ExternalRecordRow['located_by'];
-  department: string | null;
-  status: string | null;
-  closedAt: string | null;
-  satisfaction: string | null;
   satisfied: boolean | null;
   importId: string | null;
 }
