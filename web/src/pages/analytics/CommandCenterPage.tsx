@@ -20,6 +20,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
+import { addDays, districtDay } from '../../day';
 import './command-center.css';
 import type { AnalyticsFigures as Figures } from '../../types';
 
@@ -88,9 +89,6 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : u
 
 type PeriodKind = 'today' | '7d' | '30d' | 'custom';
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
-/** today in Shanghai, YYYY-MM-DD */
-const shanghaiDay = (d = new Date()) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-const addDays = (day: string, n: number) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
 const spanDays = (from: string, to: string) => Math.round((Date.parse(to + 'T00:00:00Z') - Date.parse(from + 'T00:00:00Z')) / 86_400_000) + 1;
 
 function periodRange(kind: PeriodKind, custom: { from: string; to: string }, today: string): { from: string; to: string } {
@@ -317,10 +315,10 @@ export default function CommandCenterPage() {
   const { locale } = useI18n();
   const x = useCallback((zh: string, en: string) => (locale === 'en' ? en : zh), [locale]);
   const [clock, setClock] = useState(() => new Date());
-  const today = shanghaiDay(clock);
+  const today = districtDay(clock);
   const [kind, setKind] = useState<PeriodKind>('30d');
   // the custom range as typed, and the last valid one (the one asked for)
-  const [draft, setDraft] = useState(() => ({ from: addDays(shanghaiDay(), -6), to: shanghaiDay() }));
+  const [draft, setDraft] = useState(() => ({ from: addDays(districtDay(), -6), to: districtDay() }));
   const [custom, setCustom] = useState(draft);
   const draftProblem = kind === 'custom' ? rangeProblem(draft, x) : null;
   const editRange = (patch: Partial<typeof draft>) => {

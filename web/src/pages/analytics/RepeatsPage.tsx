@@ -7,7 +7,8 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Alert, Card, DatePicker, InputNumber, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
+import { districtToday } from '../../day';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
@@ -78,7 +79,7 @@ export default function RepeatsPage() {
   const { locale, t } = useI18n();
   const x = (zh: string, en: string) => (locale === 'en' ? en : zh);
   const me = useMe();
-  const [range, setRange] = useState<[Dayjs, Dayjs]>(() => [dayjs().subtract(89, 'day'), dayjs()]);
+  const [range, setRange] = useState<[Dayjs, Dayjs]>(() => [districtToday().subtract(89, 'day'), districtToday()]);
   const [min, setMin] = useState(3);
   const [nodeId, setNodeId] = useState<string | undefined>(undefined);
   const period = { from: range[0].format(DAY), to: range[1].format(DAY) };
@@ -129,12 +130,12 @@ export default function RepeatsPage() {
         <DatePicker.RangePicker
           allowClear={false}
           value={range}
-          disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+          disabledDate={(d) => d.isAfter(districtToday(), 'day')}
           presets={[
-            { label: x('近 30 天', 'Last 30 days'), value: [dayjs().subtract(29, 'day'), dayjs()] },
-            { label: x('近 90 天', 'Last 90 days'), value: [dayjs().subtract(89, 'day'), dayjs()] },
-            { label: x('近 180 天', 'Last 180 days'), value: [dayjs().subtract(179, 'day'), dayjs()] },
-            { label: x('近一年', 'Last year'), value: [dayjs().subtract(364, 'day'), dayjs()] },
+            { label: x('近 30 天', 'Last 30 days'), value: [districtToday().subtract(29, 'day'), districtToday()] },
+            { label: x('近 90 天', 'Last 90 days'), value: [districtToday().subtract(89, 'day'), districtToday()] },
+            { label: x('近 180 天', 'Last 180 days'), value: [districtToday().subtract(179, 'day'), districtToday()] },
+            { label: x('近一年', 'Last year'), value: [districtToday().subtract(364, 'day'), districtToday()] },
           ]}
           onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
         />

@@ -6,7 +6,8 @@
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { Alert, Button, Card, Col, DatePicker, Empty, Row, Segmented, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { FileExcelOutlined, FilePdfOutlined } from '@ant-design/icons';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
+import { districtToday } from '../../day';
 import { buildQuery } from '../../api';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
@@ -135,7 +136,7 @@ export default function ReportsPage() {
           onChange={(v) => setDate(v)}
           allowClear
           placeholder={period === 'week' ? tl({ zh: '上一完整周', en: 'Last full week' }) : tl({ zh: '上一完整月', en: 'Last full month' })}
-          disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+          disabledDate={(d) => d.isAfter(districtToday(), 'day')}
         />
         <Button icon={<FilePdfOutlined />} href={href('pdf')} download disabled={!rep} data-testid="report-pdf">
           {tl({ zh: '下载 PDF', en: 'PDF' })}
