@@ -39,7 +39,7 @@ export async function startPluginMosquitto(): Promise<PrivateMosquitto> {
   try {
     await run('make', ['-s', '-C', PLUGIN_DIR, `OUT=${so}`]);
   } catch (err) {
-    throw new Error(`building deploy/mosquitto failed (is Debian's mosquitto-dev installed?): ${(err as Error).message}`);
+    throw new Error(`building deploy/mosquitto failed (are Debian's mosquitto-dev and libmosquitto-dev installed?): ${(err as Error).message}`);
   }
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');

@@ -12,7 +12,7 @@
  * `v1/gateway/<other>/...`) or comes without a usable username. OneGrid subscribes to
  * `v1/devices/+/…` and `v1/gateway/+/…` and checks the token against its device registry.
  *
- * Build: make -C deploy/mosquitto   (needs Debian's mosquitto-dev)
+ * Build: make -C deploy/mosquitto   (needs Debian's mosquitto-dev and libmosquitto-dev)
  * Load:  plugin /path/to/onegrid_tb_topics.so   in mosquitto.conf (see onegrid.conf)
  */
 #include <stdio.h>
