@@ -12,7 +12,7 @@ import { TEST_CLOCK_START } from './template.js';
 /**
  * Once per run of the pglite or postgres project: a database migrated and seeded with the demo
  * district, which startTestApp copies instead of migrating and seeding again for every test app
- * (≈ 5 s each on this machine). PGlite: its data directory as a tarball in a temporary file;
+ * (≈ 5 s each on this machine), and the e2e project's startE2eApp likewise. PGlite: its data directory as a tarball in a temporary file;
  * PostgreSQL: a database used with CREATE DATABASE … TEMPLATE. Made with the same clock and a key
  * that the tests then use, so it is exactly what a fresh start would have written.
  */
@@ -20,7 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const key = randomBytes(32).toString('base64');
   const dir = mkdtempSync(join(tmpdir(), 'og-template-'));
   const env = { ONEGRID_ENCRYPTION_KEY: key, LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: dir };
-  const clock = new ManualClock(TEST_CLOCK_START);
+  // the browser journeys run on the system clock: their template is made by it too
+  const clock = project.name === 'e2e' ? undefined : new ManualClock(TEST_CLOCK_START);
   if (project.name === 'postgres') {
     const f = await freshPostgres();
     const name = new URL(f.url).pathname.slice(1);

@@ -6,19 +6,16 @@
  *
  * Screenshots go to test-results/screenshots/cases-*.png.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { type OneGrid } from '../../src/app.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
+import { startE2eApp, type E2eApp } from './app.js';
 import { launchChromium, collectErrors } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -28,25 +25,22 @@ const PASSWORD = 'onegrid-demo';
 let og: OneGrid;
 let browser: Browser;
 let base: string;
-let tmpData: string | null = null;
+let app: E2eApp;
 let jpeg: Buffer;
 
 beforeAll(async () => {
   ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
-  tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-cases-'));
-  const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };
-  og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
-  await og.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
+  app = await startE2eApp('cases');
+  og = app.og;
+  base = app.base;
   browser = await launchChromium();
   jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a7' } }).jpeg().toBuffer();
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await og?.close();
-  if (tmpData) rmSync(tmpData, { recursive: true, force: true });
+  await app?.close();
 });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `cases-${name}.png`), fullPage: true });

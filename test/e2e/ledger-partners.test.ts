@@ -6,16 +6,13 @@
  *
  * Screenshots go to test-results/screenshots/.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { type OneGrid } from '../../src/app.js';
 import { ensureWebBuild } from './web-build.js';
+import { startE2eApp, type E2eApp } from './app.js';
 import { collectErrors, launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -26,24 +23,21 @@ const PROJECT = '长者智能手机培训';
 let og: OneGrid;
 let browser: Browser;
 let base: string;
-let tmpData: string | null = null;
+let app: E2eApp;
 
 beforeAll(async () => {
   // Build the web app when it is missing or older than any file under web/src.
   ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
-  tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-'));
-  const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };
-  og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
-  await og.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
+  app = await startE2eApp('ledger-partners');
+  og = app.og;
+  base = app.base;
   browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await og?.close();
-  if (tmpData) rmSync(tmpData, { recursive: true, force: true });
+  await app?.close();
 });
 
 async function open(viewport: { width: number; height: number }, mobile = false): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {

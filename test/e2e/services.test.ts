@@ -8,23 +8,20 @@
  * PGlite with the demo district), Debian's chromium through playwright-core. Screenshots go to
  * test-results/screenshots/.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import jsqrModule from 'jsqr';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { type OneGrid } from '../../src/app.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createActivity } from '../../src/modules/services/index.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
+import { startE2eApp, type E2eApp } from './app.js';
 import { launchChromium, collectErrors } from './browser.js';
 
 const require = createRequire(import.meta.url);
@@ -39,23 +36,20 @@ const AXE = require.resolve('axe-core/axe.min.js');
 let og: OneGrid;
 let browser: Browser;
 let base: string;
-let tmpData: string | null = null;
+let app: E2eApp;
 
 beforeAll(async () => {
   ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
-  tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-svc-'));
-  const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData };
-  og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
-  await og.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
+  app = await startE2eApp('services');
+  og = app.og;
+  base = app.base;
   browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await og?.close();
-  if (tmpData) rmSync(tmpData, { recursive: true, force: true });
+  await app?.close();
 });
 
 async function open(viewport: { width: number; height: number }, mobile = false, extra: { bypassCSP?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
@@ -262,7 +256,7 @@ describe('community services in the browser', () => {
         return document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity);
       });
     const scan = async (label: string) => {
-      await page.addScriptTag({ path: AXE });
+      if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
       const result = await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
         const r = await axe.run(document, { resultTypes: ['violations'] });
@@ -279,7 +273,12 @@ describe('community services in the browser', () => {
         await page.waitForFunction(() => document.documentElement.classList.contains('og-large'));
       }
       for (const p of pages) {
-        await page.goto(`${base}${p.path}`);
+        // within the app, as a resident's tap would (one load of the app and of axe per mode)
+        await page.evaluate((to) => {
+          history.pushState(null, '', to);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, p.path);
+        await page.waitForURL(`${base}${p.path}`);
         if (p.ready) await p.ready(page);
         else await page.waitForLoadState('networkidle');
         await settle();

@@ -6,18 +6,17 @@
  *
  * Screenshots go to test-results/screenshots/ (webhooks-*.png).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { createOneGrid, type OneGrid } from '../../src/app.js';
+import { type OneGrid } from '../../src/app.js';
 import { relayOutbox, settleDeliveries } from '../../src/platform/outbox/index.js';
 import { ensureWebBuild } from './web-build.js';
+import { startE2eApp, type E2eApp } from './app.js';
 import { launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -27,7 +26,7 @@ const SECRET = 'webhook-e2e-secret-0123456789';
 let og: OneGrid;
 let browser: Browser;
 let base: string;
-let tmpData: string | null = null;
+let app: E2eApp;
 let receiver: Server;
 let receiverUrl: string;
 const received: Array<{ event: string; eventId: string; signature: string; body: string }> = [];
@@ -35,11 +34,9 @@ const received: Array<{ event: string; eventId: string; signature: string; body:
 beforeAll(async () => {
   ensureWebBuild(ROOT);
   mkdirSync(SHOTS, { recursive: true });
-  tmpData = mkdtempSync(join(tmpdir(), 'onegrid-e2e-'));
-  const env = { ONEGRID_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: tmpData, MQTT_PORT: '0' };
-  og = await createOneGrid(loadConfig(env), { dataDir: 'memory://', startJobs: false, logger: false });
-  await og.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(og.app.server.address() as AddressInfo).port}`;
+  app = await startE2eApp('webhooks', { MQTT_PORT: '0' });
+  og = app.og;
+  base = app.base;
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
@@ -55,9 +52,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await og?.close();
+  await app?.close();
   await new Promise((r) => receiver?.close(r));
-  if (tmpData) rmSync(tmpData, { recursive: true, force: true });
 });
 
 /** Relays committed case events to deliveries, runs the delivery jobs and waits for their POSTs. */
