@@ -51,8 +51,10 @@ export function jobKeys(caseId: string, gen: number): { warn: string; overdue: s
 /** Enqueues the warning and overdue jobs of a (new) deadline generation. Old generations are ignored by the handlers. */
 export async function scheduleDeadlineJobs(ctx: AppContext, trx: Tx, caseId: string, gen: number, d: Deadlines): Promise<void> {
   const k = jobKeys(caseId, gen);
-  await ctx.jobs.enqueue(trx, WARN_JOB, { caseId, gen }, { runAt: d.warnAt, uniqueKey: k.warn });
-  await ctx.jobs.enqueue(trx, OVERDUE_JOB, { caseId, gen }, { runAt: d.deadlineAt, uniqueKey: k.overdue });
+  await ctx.jobs.enqueueMany(trx, [
+    { kind: WARN_JOB, payload: { caseId, gen }, opts: { runAt: d.warnAt, uniqueKey: k.warn } },
+    { kind: OVERDUE_JOB, payload: { caseId, gen }, opts: { runAt: d.deadlineAt, uniqueKey: k.overdue } },
+  ]);
 }
 
 /** Cancels a case's pending reminders (it was resolved, suspended or closed). */

@@ -188,11 +188,8 @@ export const caseRepo = {
       RETURNING last`.execute(db);
     return Number(r.rows[0]!.last);
   },
-  async trackCodeTaken(db: Executor, code: string): Promise<boolean> {
-    return !!(await db.selectFrom('cases').select('id').where('track_code', '=', code).executeTakeFirst());
-  },
-  async insert(db: Executor, row: Insertable<CasesTable>): Promise<void> {
-    await db.insertInto('cases').values(row).execute();
+  async insert(db: Executor, row: Insertable<CasesTable>): Promise<CaseRow> {
+    return db.insertInto('cases').values(row).returningAll().executeTakeFirstOrThrow();
   },
   async insertMany(db: Executor, rows: Array<Insertable<CasesTable>>): Promise<void> {
     for (let i = 0; i < rows.length; i += 250) await db.insertInto('cases').values(rows.slice(i, i + 250)).execute();
@@ -223,6 +220,11 @@ export const caseRepo = {
   },
   async addEvents(db: Executor, rows: NewCaseEvent[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 500) await db.insertInto('case_events').values(rows.slice(i, i + 500)).execute();
+  },
+  /** A new case's first timeline rows, returned as `events` would read them back. */
+  async addEventsReturning(db: Executor, rows: NewCaseEvent[]): Promise<CaseEventRow[]> {
+    const out = await db.insertInto('case_events').values(rows).returningAll().execute();
+    return out.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   },
   async events(db: Executor, caseId: string): Promise<CaseEventRow[]> {
     return db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute();

@@ -4,7 +4,7 @@ import { withTx, type AfterCommit } from '../../platform/context.js';
 import type { Executor, Tx } from '../../platform/db/database.js';
 import type { Actor, Role } from '../../platform/auth/actor.js';
 import { hasRole, systemActor, ROLE_NAMES } from '../../platform/auth/actor.js';
-import { requirePermission } from '../../platform/auth/permissions.js';
+import { can, requirePermission } from '../../platform/auth/permissions.js';
 import { assertPathInScope, pathWithin, scopeOf } from '../../platform/auth/scope.js';
 import { audit, logDataAccess } from '../../platform/audit/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
@@ -16,7 +16,7 @@ import { attachFiles, fileViews, MAX_PHOTOS, type FileView } from '../../platfor
 import { adviseIntake, captureCaseCorrection, categoryByCode, listCategories, routeCase, type Category, type IntakeAdvice } from '../dispatch/index.js';
 import { listDepartments, listNodes, locatePoint, nodeBriefs, nodePathOf, type DepartmentView, type NodeView } from '../org/index.js';
 import { caseRepo, type CaseEventRow, type CaseFilter, type CaseRow, type CaseScope, type CaseState, type Channel, type NewCaseEvent, type Priority } from './repository.js';
-import { ACTION_NAMES, actorMay, allowedActions, FINAL_STATES, HANDLING_STATES, QUEUE_STATES, STATE_NAMES, type Action, type CaseFacts } from './policy.js';
+import { ACTION_NAMES, ACTION_PERMISSION, actorMay, allowedActions, FINAL_STATES, HANDLING_STATES, QUEUE_STATES, STATE_NAMES, type Action, type CaseFacts } from './policy.js';
 import { ESCALATION_ROLES, ESCALATION_RUNGS, escalationPath, escalationRung, MAX_ESCALATION, rungsAbove, type EscalationTarget } from './policy.js';
 import { cancelDeadlineJobs, clockModeFor, computeDeadlines, scheduleDeadlineJobs, timeBetween } from './deadlines.js';
 
@@ -91,13 +91,6 @@ export function randomTrackCode(): string {
   let s = '';
   for (let i = 0; i < TRACK_CODE_LENGTH; i++) s += TRACK_ALPHABET[randomInt(TRACK_ALPHABET.length)];
   return s;
-}
-
-async function newTrackCode(db: Executor): Promise<string> {
-  for (;;) {
-    const code = randomTrackCode();
-    if (!(await caseRepo.trackCodeTaken(db, code))) return code;
-  }
 }
 
 // ---------------------------------------------------------------- views
@@ -270,10 +263,16 @@ async function timelineOf(ctx: AppContext, events: CaseEventRow[], ref: RefData,
   });
 }
 
-async function facts(db: Executor, actor: Actor, c: CaseRow, now: Date): Promise<CaseFacts & { ext: CaseView['pendingExtension'] }> {
-  const ext = await caseRepo.pendingExtension(db, c.id);
-  const nextEscalation = FINAL_STATES.includes(c.state) ? null : await escalationTarget(db, c);
-  const isReporter = !!actor.userId && (c.reporter_user_id === actor.userId || (await caseRepo.isFollower(db, c.id, actor.userId)));
+/**
+ * What the case's allowed actions depend on besides its row. `fresh`: the case was created in this
+ * request, so it has no extension request and its only followers are its reporter and the residents
+ * a proxy report was made for (never the staff member making it).
+ */
+async function facts(db: Executor, actor: Actor, c: CaseRow, now: Date, fresh = false): Promise<CaseFacts & { ext: CaseView['pendingExtension'] }> {
+  const ext = fresh ? undefined : await caseRepo.pendingExtension(db, c.id);
+  // where an escalation would go matters only to those who may escalate
+  const nextEscalation = FINAL_STATES.includes(c.state) || !can(actor, ACTION_PERMISSION.escalate) ? null : await escalationTarget(db, c);
+  const isReporter = !!actor.userId && (c.reporter_user_id === actor.userId || (!fresh && (await caseRepo.isFollower(db, c.id, actor.userId))));
   return {
     now,
     pendingExtension: !!ext,
@@ -293,14 +292,23 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string, opts: {
     if (!hasRole(actor, 'dispatcher', 'admin')) throw forbidden('您的角色无权查看报告人完整联系方式');
     if (c.reporter_phone_enc) await logDataAccess(ctx.db, ctx.clock, actor, { entity: 'case', entityId: c.id, fields: ['reporter.phone'] });
   }
+  return caseView(ctx, actor, c, { reveal });
+}
+
+/**
+ * The view of a case the caller may see. A case just created passes what the request already holds
+ * (its timeline rows and duplicates), so the answer to an intake costs no second read.
+ */
+async function caseView(ctx: AppContext, actor: Actor, c: CaseRow, opts: { reveal?: boolean; fresh?: { events: CaseEventRow[]; duplicates: CaseView['possibleDuplicates'] } } = {}): Promise<CaseView> {
   const ref = await refData(ctx);
-  const f = await facts(ctx.db, actor, c, ctx.clock.now());
+  const f = await facts(ctx.db, actor, c, ctx.clock.now(), !!opts.fresh);
   const merged = c.merged_into ? await caseRepo.byId(ctx.db, c.merged_into) : undefined;
   const resident = isResidentView(actor);
-  const view = await toView(ctx, actor, c, ref, { reveal, photos: await fileViews(ctx.db, c.photos), mergedNumber: merged?.number ?? null, ext: resident ? null : f.ext });
+  const view = await toView(ctx, actor, c, ref, { reveal: !!opts.reveal, photos: await fileViews(ctx.db, c.photos), mergedNumber: merged?.number ?? null, ext: resident ? null : f.ext });
   view.allowedActions = allowedActions(actor, c, f);
-  view.timeline = await timelineOf(ctx, await caseRepo.events(ctx.db, c.id), ref, resident);
-  if (!resident && QUEUE_STATES.includes(c.state) && c.category_code) view.possibleDuplicates = await findDuplicates(ctx, ctx.db, c.category_code, c.lng, c.lat, c.id);
+  view.timeline = await timelineOf(ctx, opts.fresh?.events ?? (await caseRepo.events(ctx.db, c.id)), ref, resident);
+  if (opts.fresh) view.possibleDuplicates = opts.fresh.duplicates;
+  else if (!resident && QUEUE_STATES.includes(c.state) && c.category_code) view.possibleDuplicates = await findDuplicates(ctx, ctx.db, c.category_code, c.lng, c.lat, c.id);
   return view;
 }
 
@@ -477,16 +485,17 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
   const sys = systemActor(actor.requestId);
 
   const number = await nextCaseNumber(ctx.db, now);
-  let id: string;
-  try {
-    id = await withTx(ctx, async (trx, after) => {
+  // an auto-dispatched case is written dispatched, with its deadlines, in the same insert
+  const dispatch = auto ? { mode: clockModeFor(category, priority), limitMinutes: category!.limitHours * 60 } : null;
+  const d = dispatch ? computeDeadlines(cal, dispatch.mode, now, dispatch.limitMinutes) : null;
+  const intake = (trackCode: string) =>
+    withTx(ctx, async (trx, after) => {
       const caseId = newId();
-      const track = await newTrackCode(trx);
       const row = {
         id: caseId,
         number,
-        track_code: track,
-        state: 'reported' as CaseState,
+        track_code: trackCode,
+        state: (dispatch ? 'dispatched' : 'reported') as CaseState,
         version: 1,
         channel: input.channel,
         description: input.description.trim(),
@@ -499,8 +508,8 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
         estate_id: located.estate?.id ?? null,
         community_id: located.community?.id ?? null,
         node_path: located.grid!.path,
-        department_id: null as string | null,
-        cc_department_ids: [] as string[],
+        department_id: dispatch ? department!.id : null,
+        cc_department_ids: dispatch ? cc.map((x) => x.id) : [],
         reporter_user_id: selfReport ? actor.userId : null,
         reporter_name_enc: ctx.cipher.encrypt(reporterName),
         reporter_phone_enc: ctx.cipher.encrypt(reporterPhone),
@@ -511,10 +520,10 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
         source_key: input.source?.key ?? null,
         merged_into: null,
         duplicate_of: duplicates[0]?.id ?? null,
-        advice: JSON.stringify({ ...advice, suggestedDepartmentCode: department?.code ?? null, suggestedCcCodes: cc.map((d) => d.code) }),
+        advice: JSON.stringify({ ...advice, suggestedDepartmentCode: department?.code ?? null, suggestedCcCodes: cc.map((x) => x.code) }),
         photos: input.photos ?? [],
         suspended_ms: 0,
-        deadline_gen: 0,
+        deadline_gen: d ? 1 : 0,
         rework_count: 0,
         return_count: 0,
         reopen_count: 0,
@@ -523,8 +532,11 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
         reported_at: now,
         created_at: now,
         updated_at: now,
+        ...(dispatch && d
+          ? { filed_at: now, dispatched_at: now, clock_mode: dispatch.mode, clock_start_at: now, limit_minutes: dispatch.limitMinutes, accept_due_at: d.acceptDueAt, warn_at: d.warnAt, deadline_at: d.deadlineAt }
+          : {}),
       };
-      await caseRepo.insert(trx, row);
+      const saved = await caseRepo.insert(trx, row);
       if (input.photos?.length) await attachFiles(trx, actor, input.photos, 'case', caseId);
       if (row.reporter_user_id) await caseRepo.addFollowers(trx, [{ case_id: caseId, user_id: row.reporter_user_id, reason: 'reporter', at: now }]);
       if (actor.actingForResidentId) {
@@ -532,59 +544,46 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
         const forUsers = (await caseRepo.userIdsOfResident(trx, actor.actingForResidentId)).filter((u) => u !== row.reporter_user_id);
         if (forUsers.length) await caseRepo.addFollowers(trx, forUsers.map((user_id) => ({ case_id: caseId, user_id, reason: 'proxy', at: now })));
       }
-      const events: NewCaseEvent[] = [eventRow(actor, caseId, now, { action: 'reported', to: 'reported', note: null, data: { channel: input.channel, duplicates: duplicates.map((d) => d.number) }, photos: input.photos ?? [], public: true })];
+      const events: NewCaseEvent[] = [eventRow(actor, caseId, now, { action: 'reported', to: 'reported', note: null, data: { channel: input.channel, duplicates: duplicates.map((x) => x.number) }, photos: input.photos ?? [], public: true })];
       const published: Array<[string, Record<string, unknown>]> = [['reported', { channel: input.channel }]];
-      if (auto) {
-        const mode = clockModeFor(category, priority);
-        const limitMinutes = category!.limitHours * 60;
-        const d = computeDeadlines(cal, mode, now, limitMinutes);
-        await trx
-          .updateTable('cases')
-          .set({
-            state: 'dispatched',
-            filed_at: now,
-            dispatched_at: now,
-            department_id: department!.id,
-            cc_department_ids: cc.map((x) => x.id),
-            clock_mode: mode,
-            clock_start_at: now,
-            limit_minutes: limitMinutes,
-            accept_due_at: d.acceptDueAt,
-            warn_at: d.warnAt,
-            deadline_at: d.deadlineAt,
-            deadline_gen: 1,
-          })
-          .where('id', '=', caseId)
-          .execute();
+      if (dispatch && d) {
         events.push(eventRow(sys, caseId, now, { action: 'filed', from: 'reported', to: 'filed', note: '系统自动立案', data: { confidence: advice.confidence }, public: true }));
         events.push(
-          eventRow(sys, caseId, now, { action: 'dispatched', from: 'filed', to: 'dispatched', note: '系统自动派遣', departmentId: department!.id, data: { cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: mode, auto: true }, public: true }),
+          eventRow(sys, caseId, now, { action: 'dispatched', from: 'filed', to: 'dispatched', note: '系统自动派遣', departmentId: department!.id, data: { cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: dispatch.mode, auto: true }, public: true }),
         );
         await scheduleDeadlineJobs(ctx, trx, caseId, 1, d);
         await notifyUsers(ctx, trx, await caseRepo.usersOfDepartment(trx, department!.id), { kind: 'case.dispatched', title: `新派遣案卷 ${number}`, body: `${category!.name}：${row.description.slice(0, 60)}`, link: link(row), data: { caseId } });
         published.push(['filed', { auto: true }], ['dispatched', { auto: true, departmentCode: department!.code }]);
       }
-      await caseRepo.addEvents(trx, events);
-      await audit(trx, ctx.clock, actor, { action: 'case.report', entity: 'case', entityId: caseId, after: { number, channel: input.channel, category: category?.code ?? null, grid: located.grid!.code, autoDispatched: auto, anonymous: row.anonymous } });
-      const final = { ...row, state: (auto ? 'dispatched' : 'reported') as CaseState, department_id: auto ? department!.id : null };
-      for (const [type, data] of published) publish(ctx, after, type, final, data);
-      return caseId;
+      const timeline = await caseRepo.addEventsReturning(trx, events);
+      await audit(trx, ctx.clock, actor, { action: 'case.report', entity: 'case', entityId: caseId, after: { number, channel: input.channel, category: category?.code ?? null, grid: located.grid!.code, autoDispatched: !!dispatch, anonymous: row.anonymous } });
+      for (const [type, data] of published) publish(ctx, after, type, saved, data);
+      return { saved, timeline };
     });
-  } catch (err) {
-    // A concurrent retry with the same key, or a second alarm of the same source, won the race.
-    const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505' && idemKey && /idem/.test(e.constraint ?? '')) {
-      const existing = await caseRepo.byIdemKey(ctx.db, idemKey);
-      if (existing) return { ...(await getCase(ctx, actor, existing.id)), created: false };
+  let created: Awaited<ReturnType<typeof intake>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // track codes are random: a clash (about one in 10^8 per case at a million cases) just draws again
+      created = await intake(randomTrackCode());
+      break;
+    } catch (err) {
+      const e = err as { code?: string; constraint?: string };
+      if (e.code === '23505' && /track_code/.test(e.constraint ?? '') && attempt < 5) continue;
+      // A concurrent retry with the same key, or a second alarm of the same source, won the race.
+      if (e.code === '23505' && idemKey && /idem/.test(e.constraint ?? '')) {
+        const existing = await caseRepo.byIdemKey(ctx.db, idemKey);
+        if (existing) return { ...(await getCase(ctx, actor, existing.id)), created: false };
+      }
+      if (e.code === '23505' && input.source && /source/.test(e.constraint ?? '')) {
+        const open = await caseRepo.openBySource(ctx.db, input.source.type, input.source.key);
+        if (open) return { ...(await getCase(ctx, actor, open.id)), created: false };
+      }
+      throw err;
     }
-    if (e.code === '23505' && input.source && /source/.test(e.constraint ?? '')) {
-      const open = await caseRepo.openBySource(ctx.db, input.source.type, input.source.key);
-      if (open) return { ...(await getCase(ctx, actor, open.id)), created: false };
-    }
-    throw err;
   }
-  const view = await getCase(ctx, actor, id);
-  view.possibleDuplicates = duplicates;
+  // as getCase: a reporter outside the case's scope (staff reporting elsewhere) is not shown it
+  if (!(await canSeeCase(ctx.db, actor, created.saved))) throw notFound('案卷不存在或无权查看');
+  const view = await caseView(ctx, actor, created.saved, { fresh: { events: created.timeline, duplicates } });
   view.created = true;
   return view;
 }

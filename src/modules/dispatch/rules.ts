@@ -8,6 +8,7 @@ import { requirePermission } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/audit/audit.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { cachedRef, dropRef } from '../../platform/refcache.js';
 import { listDepartments, listNodes, locatePoint, type DepartmentView, type Located } from '../org/index.js';
 import { categoryByCode, listCategories, type Category } from './categories.js';
 import { dispatchRepo, RULE_KINDS, type RuleKind, type RuleRow } from './repository.js';
@@ -53,10 +54,16 @@ interface RefCache {
 }
 
 /** Estates' props and departments, read per routing (small tables; an admin's edit applies at once on every instance). */
-async function refs(ctx: AppContext): Promise<RefCache> {
-  const [estates, departments] = await Promise.all([listNodes(ctx, systemActor(), { levels: ['estate'], withGeometry: false }), listDepartments(ctx)]);
-  return { estates: new Map(estates.map((e) => [e.id, e.props])), departments: new Map(departments.map((d) => [d.code, d])) };
+/** Estates' properties and the departments, for routing: reference data, cached (platform/refcache). */
+function refs(ctx: AppContext): Promise<RefCache> {
+  return cachedRef(ctx, 'dispatch.refs', async () => {
+    const [estates, departments] = await Promise.all([listNodes(ctx, systemActor(), { levels: ['estate'], withGeometry: false }), listDepartments(ctx)]);
+    return { estates: new Map(estates.map((e) => [e.id, e.props])), departments: new Map(departments.map((d) => [d.code, d])) };
+  });
 }
+
+/** The active rules in order, cached like the other reference data; a rule change here drops them. */
+const activeRules = (ctx: AppContext) => cachedRef(ctx, 'dispatch.rules', async () => (await dispatchRepo.rules(ctx.db, true)).map(view));
 
 const isPolygonal = (g: unknown): g is Polygon | MultiPolygon => {
   const t = (g as { type?: string } | null)?.type;
@@ -166,11 +173,11 @@ export async function routeCase(ctx: AppContext, input: RouteInput): Promise<Rou
   if (!c) throw invalid(`事件分类 ${input.categoryCode} 不存在`);
   const hasPoint = input.lng != null && input.lat != null;
   const located = input.located ?? (hasPoint ? await locatePoint(ctx, input.lng!, input.lat!) : null);
-  const [ref, rows] = await Promise.all([refs(ctx), dispatchRepo.rules(ctx.db, true)]);
+  const [ref, rules] = await Promise.all([refs(ctx), activeRules(ctx)]);
   const trace: RouteStep[] = [];
   let fired: RuleView | null = null;
   let dept = c.department;
-  for (const r of rows.map(view)) {
+  for (const r of rules) {
     const applies = appliesTo(r, c);
     if (!applies || fired) {
       trace.push({ ruleId: r.id, name: r.name, kind: r.kind, applies, fired: false, reason: applies ? '已有规则先行命中' : '不适用于该分类', departmentCode: null });
@@ -250,7 +257,7 @@ export async function createRule(ctx: AppContext, actor: Actor, input: RuleInput
   const full = { name: input.name.trim(), kind: input.kind, priority: input.priority ?? 100, categoryCodes: input.categoryCodes ?? [], categoryGroups: input.categoryGroups ?? [], params: input.params ?? {} };
   if (!full.name) throw invalid('规则名称不能为空', [{ field: 'name', message: '为必填项' }]);
   const params = await checkRule(ctx, full);
-  return withTx(ctx, async (trx) => {
+  const created = await withTx(ctx, async (trx) => {
     const now = ctx.clock.now();
     const id = newId();
     await dispatchRepo.insertRule(trx, { id, name: full.name, kind: full.kind, priority: full.priority, category_codes: full.categoryCodes, category_groups: full.categoryGroups, params, active: input.active ?? true, created_at: now, updated_at: now });
@@ -258,6 +265,8 @@ export async function createRule(ctx: AppContext, actor: Actor, input: RuleInput
     await audit(trx, ctx.clock, actor, { action: 'dispatch.rule.create', entity: 'dispatch_rule', entityId: id, after: view(row) });
     return view(row);
   });
+  dropRef(ctx, 'dispatch.rules');
+  return created;
 }
 
 export async function updateRule(ctx: AppContext, actor: Actor, id: string, patch: Partial<RuleInput>): Promise<RuleView> {
@@ -276,7 +285,7 @@ export async function updateRule(ctx: AppContext, actor: Actor, id: string, patc
   if (!full.name) throw invalid('规则名称不能为空', [{ field: 'name', message: '为必填项' }]);
   // Validated before the transaction: PGlite has one connection, which the transaction holds.
   const params = await checkRule(ctx, full);
-  return withTx(ctx, async (trx) => {
+  const updated = await withTx(ctx, async (trx) => {
     const before = await dispatchRepo.ruleById(trx, id);
     if (!before) throw notFound('分派规则不存在');
     await dispatchRepo.updateRule(trx, id, { name: full.name, kind: full.kind, priority: full.priority, category_codes: full.categoryCodes, category_groups: full.categoryGroups, params, active: patch.active ?? b.active, updated_at: ctx.clock.now() });
@@ -284,6 +293,8 @@ export async function updateRule(ctx: AppContext, actor: Actor, id: string, patc
     await audit(trx, ctx.clock, actor, { action: 'dispatch.rule.update', entity: 'dispatch_rule', entityId: id, before: view(before), after });
     return after;
   });
+  dropRef(ctx, 'dispatch.rules');
+  return updated;
 }
 
 export async function deleteRule(ctx: AppContext, actor: Actor, id: string): Promise<void> {
@@ -294,4 +305,5 @@ export async function deleteRule(ctx: AppContext, actor: Actor, id: string): Pro
     await dispatchRepo.deleteRule(trx, id);
     await audit(trx, ctx.clock, actor, { action: 'dispatch.rule.delete', entity: 'dispatch_rule', entityId: id, before: view(before) });
   });
+  dropRef(ctx, 'dispatch.rules');
 }

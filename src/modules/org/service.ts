@@ -11,6 +11,7 @@ import { newId } from '../../platform/ids.js';
 import { maskAddress, maskIdCard, maskPhone } from '../../platform/crypto.js';
 import { LEVELS, type Level, type OrgNodeRow, orgRepo, residentRepo, type ResidentRow } from './repository.js';
 import { PolygonIndex, isPolygonal, roughCenter } from './spatial.js';
+import { cachedRef, dropRef } from '../../platform/refcache.js';
 
 // ---------------------------------------------------------------- spatial lookup
 
@@ -62,10 +63,14 @@ async function geo(ctx: AppContext): Promise<GeoState> {
   return st;
 }
 
-/** Marks this instance's index stale (after a write here); other instances notice the version bump. */
+/**
+ * After a write to the tree or the departments here: marks this instance's polygon index stale
+ * (other instances notice the version bump) and drops the reference data other modules cache.
+ */
 function invalidateGeo(ctx: AppContext): void {
   const st = geoStates.get(ctx);
   if (st) st.checkedAt = 0;
+  dropRef(ctx);
 }
 
 export interface Located {
@@ -84,7 +89,8 @@ export async function locatePoint(ctx: AppContext, lng: number, lat: number): Pr
   if (!community && grid) {
     // Fall back to the grid's community by path.
     const communityPath = grid.path.split('/').slice(0, 3).join('/'); // district/street/community
-    const node = (await orgRepo.listNodes(ctx.db, { levels: ['community'], withGeometry: false })).find((n) => n.path === communityPath);
+    const communities = await cachedRef(ctx, 'org.communities', () => orgRepo.listNodes(ctx.db, { levels: ['community'], withGeometry: false }));
+    const node = communities.find((n) => n.path === communityPath);
     community = node ? { id: node.id, code: node.code, name: node.name, path: node.path, geometry: { type: 'Polygon', coordinates: [] } } : null;
   }
   return { grid: pick(grid), estate: pick(estate), community: pick(community) };
@@ -377,13 +383,14 @@ export async function createDepartment(
   };
   if (trxIn) await run(trxIn);
   else await withTx(ctx, (trx) => run(trx));
+  dropRef(ctx);
   return id;
 }
 
 export async function updateDepartment(ctx: AppContext, actor: Actor, id: string, patch: { name?: string; serviceArea?: unknown; phone?: string | null; active?: boolean }): Promise<DepartmentView> {
   requirePermission(actor, 'org.write.all');
   if (patch.serviceArea != null && !isPolygonal(patch.serviceArea)) throw invalid('服务区域须为 GeoJSON 多边形', [{ field: 'serviceArea', message: '须为闭合的 Polygon 或 MultiPolygon' }]);
-  return withTx(ctx, async (trx) => {
+  const updated = await withTx(ctx, async (trx) => {
     const before = await orgRepo.departmentById(trx, id);
     if (!before) throw notFound('部门不存在');
     await orgRepo.updateDepartment(trx, id, { name: patch.name, service_area: patch.serviceArea, phone: patch.phone, active: patch.active }, ctx.clock.now());
@@ -391,6 +398,8 @@ export async function updateDepartment(ctx: AppContext, actor: Actor, id: string
     await audit(trx, ctx.clock, actor, { action: 'org.department.update', entity: 'department', entityId: id, before: viewDept(before), after: viewDept(after) });
     return viewDept(after);
   });
+  dropRef(ctx);
+  return updated;
 }
 
 // ---------------------------------------------------------------- residents

@@ -62,20 +62,29 @@ export class JobQueue {
 
   async enqueue(db: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
     if (opts.unlessScheduled && (await db.selectFrom('jobs').select('id').where('kind', '=', kind).where('state', 'in', ['pending', 'running']).limit(1).executeTakeFirst())) return;
+    await this.enqueueMany(db, [{ kind, payload, opts }]);
+  }
+
+  /** Several jobs in one statement (a case's reminders, a message's deliveries); `unlessScheduled` is not taken here. */
+  async enqueueMany(db: Executor, jobs: Array<{ kind: string; payload: unknown; opts?: Omit<EnqueueOptions, 'unlessScheduled'> }>): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = this.clock.now();
     await db
       .insertInto('jobs')
-      .values({
-        id: newId(),
-        kind,
-        payload: JSON.stringify(payload ?? {}),
-        run_at: opts.runAt ?? this.clock.now(),
-        max_attempts: opts.maxAttempts ?? 5,
-        unique_key: opts.uniqueKey ?? null,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        finished_at: null,
-      })
+      .values(
+        jobs.map(({ kind, payload, opts = {} }) => ({
+          id: newId(),
+          kind,
+          payload: JSON.stringify(payload ?? {}),
+          run_at: opts.runAt ?? now,
+          max_attempts: opts.maxAttempts ?? 5,
+          unique_key: opts.uniqueKey ?? null,
+          locked_by: null,
+          locked_until: null,
+          last_error: null,
+          finished_at: null,
+        })),
+      )
       .onConflict((oc) => oc.column('unique_key').doNothing())
       .execute();
   }

@@ -9,6 +9,7 @@ import { audit } from '../audit/audit.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { driverByName, type OutboundMessage } from './drivers.js';
+import { cachedRef, dropRef } from '../refcache.js';
 
 export interface NotificationsTable {
   id: string;
@@ -80,11 +81,14 @@ export async function notifyUsers(ctx: AppContext, trx: Tx, userIds: Iterable<st
   const now = ctx.clock.now();
   const rows = ids.map((user_id) => ({ id: newId(), user_id, kind: msg.kind, title: msg.title, body: msg.body ?? '', link: msg.link ?? null, data: JSON.stringify(msg.data ?? {}), created_at: now, read_at: null }));
   await trx.insertInto('notifications').values(rows).execute();
-  const channels = await trx.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute();
-  for (const ch of channels) {
-    if (ch.kinds.length && !ch.kinds.includes(msg.kind)) continue;
-    for (const r of rows) await ctx.jobs.enqueue(trx, DELIVER_JOB, { notificationId: r.id, channelId: ch.id }, { uniqueKey: `notify:${r.id}:${ch.id}` });
-  }
+  // reference data: cached briefly, dropped by upsertChannel here (platform/refcache); read in this
+  // transaction because PGlite's one connection is held by it
+  const channels = await cachedRef(ctx, 'notify.channels', () => trx.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute());
+  const takers = channels.filter((ch) => !ch.kinds.length || ch.kinds.includes(msg.kind));
+  await ctx.jobs.enqueueMany(
+    trx,
+    takers.flatMap((ch) => rows.map((r) => ({ kind: DELIVER_JOB, payload: { notificationId: r.id, channelId: ch.id }, opts: { uniqueKey: `notify:${r.id}:${ch.id}` } }))),
+  );
   return rows.map((r) => r.id);
 }
 
@@ -197,5 +201,7 @@ export async function upsertChannel(ctx: AppContext, actor: Actor, input: { name
     await audit(trx, ctx.clock, actor, { action: before ? 'notify.channel.update' : 'notify.channel.create', entity: 'notify_channel', entityId: after.id, before: before ? channelView(before) : undefined, after: channelView(after) });
     return channelView(after);
   };
-  return db ? run(db as Tx) : withTx(ctx, run);
+  const view = await (db ? run(db as Tx) : withTx(ctx, run));
+  dropRef(ctx, 'notify.channels');
+  return view;
 }

@@ -1,0 +1,38 @@
+import type { AppContext } from './context.js';
+
+/**
+ * Reference data (departments, routing rules, notification channels, …) read on every case intake
+ * but changed by an administrator a few times a month: each instance keeps it for `ttlMs`. A write
+ * on this instance drops the entry at once (`dropRef`); other instances see it within the TTL,
+ * which is the staleness the platform accepts for reference data (docs/decisions/0020).
+ *
+ * Concurrent readers of a missing entry share one load; a failed load is not kept.
+ */
+interface Entry {
+  at: number;
+  value: Promise<unknown>;
+}
+const entries = new WeakMap<AppContext, Map<string, Entry>>();
+
+export const REF_TTL_MS = 5000;
+
+export async function cachedRef<T>(ctx: AppContext, name: string, load: () => Promise<T>, ttlMs = REF_TTL_MS): Promise<T> {
+  let m = entries.get(ctx);
+  if (!m) entries.set(ctx, (m = new Map()));
+  const e = m.get(name);
+  if (e && Date.now() - e.at < ttlMs) return e.value as Promise<T>;
+  const fresh: Entry = { at: Date.now(), value: load() };
+  m.set(name, fresh);
+  fresh.value.catch(() => {
+    if (m.get(name) === fresh) m.delete(name);
+  });
+  return fresh.value as Promise<T>;
+}
+
+/** Drops cached entries after a write on this instance (all of them without names). */
+export function dropRef(ctx: AppContext, ...names: string[]): void {
+  const m = entries.get(ctx);
+  if (!m) return;
+  if (names.length === 0) m.clear();
+  for (const n of names) m.delete(n);
+}
