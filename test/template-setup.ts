@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ONEGRID_ENCRYPTION_KEY: key, LOG_LEVEL: 'silent', ONEGRID_DEMO_CASES: '0', ONEGRID_DATA_DIR: dir };
   // the browser journeys run on the system clock: their template is made by it too
   const clock = project.name === 'e2e' ? undefined : new ManualClock(TEST_CLOCK_START);
-  if (project.name === 'postgres') {
+  if (project.name.startsWith('postgres')) {
     const f = await freshPostgres();
     const name = new URL(f.url).pathname.slice(1);
     const og = await createOneGrid(loadConfig({ ...env, DATABASE_URL: f.url }), { clock, logger: false, seed: true, startJobs: false });

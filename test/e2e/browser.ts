@@ -27,3 +27,15 @@ export function collectErrors(page: Page, errors: string[] = [], expected: RegEx
   });
   return errors;
 }
+
+/**
+ * Clicks and waits for the POST it sends to a path ending in `pathEnd`, and expects it to succeed.
+ * Preferred to waiting for the success toast, which lasts 3 s and can come and go unseen while two
+ * browsers share the machine's two cores.
+ */
+export async function clickAndPost(page: Page, target: { click(): Promise<void> }, pathEnd: RegExp): Promise<void> {
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && pathEnd.test(new URL(r.url()).pathname));
+  await target.click();
+  const r = await answered;
+  if (r.status() >= 400) throw new Error(`${r.request().method()} ${r.url()} answered ${r.status()}: ${await r.text()}`);
+}

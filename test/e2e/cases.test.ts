@@ -16,7 +16,7 @@ import { type OneGrid } from '../../src/app.js';
 import { pointInCell } from '../../src/modules/org/demo-geometry.js';
 import { ensureWebBuild } from './web-build.js';
 import { startE2eApp, type E2eApp } from './app.js';
-import { launchChromium, collectErrors } from './browser.js';
+import { launchChromium, collectErrors, clickAndPost } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -137,8 +137,7 @@ describe('cases: the closed loop in the browser', () => {
       await tag.waitFor();
       await tag.click();
       await shot(d.page, 'console-dispatch-modal');
-      await modal.getByTestId('action-submit').click();
-      await d.page.getByText('派遣成功').waitFor();
+      await clickAndPost(d.page, modal.getByTestId('action-submit'), /\/dispatch$/);
       await tr.waitFor({ state: 'detached' });
       expect(d.errors).toEqual([]);
       await d.ctx.close();
@@ -155,8 +154,7 @@ describe('cases: the closed loop in the browser', () => {
       const um = s.page.locator('.ant-modal', { hasText: `督办 · ${number}` });
       await um.waitFor();
       await um.getByLabel('督办意见').fill('夜间照明关系群众出行安全，请今天内处理');
-      await um.getByTestId('action-submit').click();
-      await s.page.getByText('督办成功').waitFor();
+      await clickAndPost(s.page, um.getByTestId('action-submit'), /\/urge$/);
       await s.page.getByTestId('case-detail').getByText('督办 1 次').waitFor();
       await shot(s.page, 'console-urged');
       expect(s.errors).toEqual([]);
@@ -171,8 +169,7 @@ describe('cases: the closed loop in the browser', () => {
     await tr.waitFor();
     await shot(h.page, 'console-worklist');
     await tr.getByRole('button', { name: /^签\s*收$/ }).click();
-    await h.page.locator('.ant-modal', { hasText: `签收 · ${number}` }).getByTestId('action-submit').click();
-    await h.page.getByText('签收成功').waitFor();
+    await clickAndPost(h.page, h.page.locator('.ant-modal', { hasText: `签收 · ${number}` }).getByTestId('action-submit'), /\/accept$/);
     await tr.waitFor({ state: 'detached' });
     expect((await caseByNumber(number)).state).toBe('accepted');
     await h.page.getByRole('tab', { name: '处理中' }).click();
@@ -186,8 +183,7 @@ describe('cases: the closed loop in the browser', () => {
     await rm.getByLabel('处置情况').fill('已更换路灯灯头并通电测试，恢复照明');
     await rm.getByTestId('action-photo-input').setInputFiles(photo());
     await rm.getByRole('button', { name: /拍照\/相册（1\/9）/ }).waitFor();
-    await rm.getByTestId('action-submit').click();
-    await h.page.getByText('处置反馈成功').waitFor();
+    await clickAndPost(h.page, rm.getByTestId('action-submit'), /\/resolve$/);
     await tr.waitFor({ state: 'detached' });
     row = await caseByNumber(number);
     expect(row.state).toBe('resolved');
@@ -211,8 +207,7 @@ describe('cases: the closed loop in the browser', () => {
     await vm.getByRole('radio', { name: '通过（结案）' }).check();
     await vm.getByLabel('说明（选填）').fill('现场查看，路灯已亮');
     await shot(g.page, 'console-verify-modal');
-    await vm.getByTestId('action-submit').click();
-    await g.page.getByText('核查成功').waitFor();
+    await clickAndPost(g.page, vm.getByTestId('action-submit'), /\/verify$/);
     await tr.waitFor({ state: 'detached' });
     expect((await caseByNumber(number)).state).toBe('closed');
     expect(g.errors).toEqual([]);

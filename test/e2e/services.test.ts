@@ -273,14 +273,19 @@ describe('community services in the browser', () => {
         await page.waitForFunction(() => document.documentElement.classList.contains('og-large'));
       }
       for (const p of pages) {
-        // within the app, as a resident's tap would (one load of the app and of axe per mode)
-        await page.evaluate((to) => {
-          history.pushState(null, '', to);
-          dispatchEvent(new PopStateEvent('popstate'));
-        }, p.path);
-        await page.waitForURL(`${base}${p.path}`);
-        if (p.ready) await p.ready(page);
-        else await page.waitForLoadState('networkidle');
+        if (p.ready) {
+          // within the app, as a resident's tap would (the app and axe stay loaded), until the page is ready
+          await page.evaluate((to) => {
+            history.pushState(null, '', to);
+            dispatchEvent(new PopStateEvent('popstate'));
+          }, p.path);
+          await page.waitForURL(`${base}${p.path}`);
+          await p.ready(page);
+        } else {
+          // no sign of readiness to wait for: a full load, until the network is quiet
+          await page.goto(`${base}${p.path}`);
+          await page.waitForLoadState('networkidle');
+        }
         await settle();
         expect(await page.locator('.ant-result-404, .ant-result-403').count(), `${p.path} opens a page, not 404/403`).toBe(0);
         const name = p.path.replace(/^\/h5\/?/, '').replace(/\?id=.*/, '-detail').replace(/\//g, '-') || 'home';

@@ -17,7 +17,7 @@ import { type OneGrid } from '../../src/app.js';
 import { relayOutbox, settleDeliveries } from '../../src/platform/outbox/index.js';
 import { ensureWebBuild } from './web-build.js';
 import { startE2eApp, type E2eApp } from './app.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, clickAndPost } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -125,8 +125,7 @@ describe('webhook console', () => {
 
     // Replay from the console (asks first): the same event, same event id, arrives again.
     await delRow.getByRole('button', { name: /重新投递/ }).click();
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: /重新投递/ }).click();
-    await page.getByText('已安排重新投递').waitFor();
+    await clickAndPost(page, page.locator('.ant-modal-confirm').getByRole('button', { name: /重新投递/ }), /\/replay$/);
     await pump();
     const again = received.filter((r) => r.event === 'case.created');
     expect(again).toHaveLength(2);

@@ -47,6 +47,7 @@ export default function H5LegalAidPage() {
       <Card size="small" title={tl({ zh: '我的咨询', en: 'My questions' })} style={{ marginTop: 12 }}>
         <List
           dataSource={mine.data?.items ?? []}
+          loading={mine.loading}
           locale={{ emptyText: tl({ zh: '暂无', en: 'None' }) }}
           renderItem={(r) => (
             <List.Item>
