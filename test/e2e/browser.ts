@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 
 /** Debian's chromium, or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,11 +31,21 @@ export function collectErrors(page: Page, errors: string[] = [], expected: RegEx
 /**
  * Clicks and waits for the POST it sends to a path ending in `pathEnd`, and expects it to succeed.
  * Preferred to waiting for the success toast, which lasts 3 s and can come and go unseen while two
- * browsers share the machine's two cores.
+ * browsers share the machine's two cores. A click that sent nothing within 10 s — it landed while
+ * an antd dialog or menu was still moving in, seen under load — is made once more; a click that
+ * did send is never repeated.
  */
 export async function clickAndPost(page: Page, target: { click(): Promise<void> }, pathEnd: RegExp): Promise<void> {
-  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && pathEnd.test(new URL(r.url()).pathname));
+  const isIt = (r: Request) => r.method() === 'POST' && pathEnd.test(new URL(r.url()).pathname);
+  let sent = page.waitForRequest(isIt, { timeout: 10_000 });
   await target.click();
-  const r = await answered;
-  if (r.status() >= 400) throw new Error(`${r.request().method()} ${r.url()} answered ${r.status()}: ${await r.text()}`);
+  let req = await sent.catch(() => null);
+  if (!req) {
+    sent = page.waitForRequest(isIt);
+    await target.click();
+    req = await sent;
+  }
+  const r = await req.response();
+  if (!r) throw new Error(`POST ${req.url()} got no answer`);
+  if (r.status() >= 400) throw new Error(`POST ${req.url()} answered ${r.status()}: ${await r.text()}`);
 }

@@ -13,7 +13,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type OneGrid } from '../../src/app.js';
 import { ensureWebBuild } from './web-build.js';
 import { startE2eApp, type E2eApp } from './app.js';
-import { collectErrors, launchChromium } from './browser.js';
+import { clickAndPost, collectErrors, launchChromium } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -161,7 +161,7 @@ describe('web app', () => {
 
     // Logout: back at the login page, and the console is closed again.
     await page.getByTestId('user-menu').click();
-    await page.getByRole('menuitem', { name: '退出登录' }).click();
+    await clickAndPost(page, page.getByRole('menuitem', { name: '退出登录' }), /\/auth\/logout$/);
     // a wait, not a timing check: CI runs two test files at once on two cores
     await page.waitForURL(/\/login/, { timeout: 90_000 });
     expect((await page.request.get(`${base}/api/auth/me`)).status()).toBe(401);
