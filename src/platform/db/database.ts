@@ -35,7 +35,8 @@ pg.types.setTypeParser(DATE, (v) => v);
  */
 export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number; loadDataDir?: Blob }): Promise<Database> {
   if (opts.url) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 });
+    // a request that waits 5 s for a connection is answered 503 + Retry-After (http/app.ts), not left to time out
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
     // A broken connection must not crash the process: an idle one is dropped by the pool, and one
     // that is checked out (between the statements of a transaction) fails its next query, which
     // the HTTP layer answers with 503; pg-pool then discards it on release as not queryable.

@@ -38,28 +38,65 @@ function toResult(text: string, r: Results | undefined): QueryResult {
   return { rows, rowCount: r?.affectedRows ?? rows.length, command };
 }
 
+/** How long a borrower waits for the one session before the request is refused as busy (503). */
+export const PGLITE_ACQUIRE_TIMEOUT_MS = 5000;
+
+/** The error a borrower gets after waiting too long: code 53300 (too_many_connections) is answered 503 + Retry-After. */
+function busyError(waitedMs: number): Error {
+  return Object.assign(new Error(`database busy: no PGlite session within ${waitedMs} ms`), { code: '53300' });
+}
+
+interface Waiter {
+  resolve: () => void;
+  timer: NodeJS.Timeout;
+}
+
 export class PGlitePool {
   private busy = false;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Waiter[] = [];
   private readonly client: PGliteClient;
 
-  constructor(readonly pg: PGlite) {
+  /**
+   * Under more load than one session serves, borrowers would queue until their clients time out;
+   * after `acquireTimeoutMs` a borrower is refused instead, and the request answered 503 with a
+   * retry hint (as PostgreSQL's pool does in database.ts).
+   */
+  constructor(
+    readonly pg: PGlite,
+    private readonly acquireTimeoutMs = PGLITE_ACQUIRE_TIMEOUT_MS,
+  ) {
     this.client = new PGliteClient(pg, this);
   }
 
   async connect(): Promise<PGliteClient> {
-    if (this.busy) await new Promise<void>((res) => this.waiters.push(res));
-    this.busy = true;
+    if (!this.busy) {
+      this.busy = true;
+      return this.client;
+    }
+    // release() hands the session straight to the first waiter: `busy` stays true
+    await new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          reject(busyError(this.acquireTimeoutMs));
+        }, this.acquireTimeoutMs),
+      };
+      this.waiters.push(w);
+    });
     return this.client;
   }
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next();
-    else this.busy = false;
+    if (next) {
+      clearTimeout(next.timer);
+      next.resolve();
+    } else this.busy = false;
   }
 
   async end(): Promise<void> {
+    for (const w of this.waiters.splice(0)) clearTimeout(w.timer);
     await this.pg.close();
   }
 }

@@ -64,7 +64,7 @@ function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'];
   if (e?.code && codes.includes(e.code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(e?.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(e?.message ?? '');
 }
 
 /** The disk under the data directory is full (or over quota): the write did not happen. */
