@@ -9,6 +9,7 @@ import { assertPathInScope, pathWithin, scopeOf } from '../../platform/auth/scop
 import { audit, logDataAccess } from '../../platform/audit/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { cachedRef } from '../../platform/refcache.js';
 import { maskName, maskPhone } from '../../platform/crypto.js';
 import { loadCalendar, localDate } from '../../platform/calendar/index.js';
 import { notifyUsers } from '../../platform/notify/index.js';
@@ -23,23 +24,18 @@ import { cancelDeadlineJobs, clockModeFor, computeDeadlines, scheduleDeadlineJob
 // ---------------------------------------------------------------- reference lookups (cached briefly)
 
 interface RefData {
-  at: number;
   nodes: Map<string, NodeView>;
   depts: Map<string, DepartmentView>;
   deptsByCode: Map<string, DepartmentView>;
 }
-const refCache = new WeakMap<AppContext, RefData>();
-const REF_MS = 5000;
 
-/** Org nodes (community/estate/grid) and departments, for names in views. Never call inside a transaction. */
-export async function refData(ctx: AppContext): Promise<RefData> {
-  const c = refCache.get(ctx);
-  if (c && Date.now() - c.at < REF_MS) return c;
-  const nodes = await listNodes(ctx, systemActor(), { levels: ['district', 'street', 'community', 'estate', 'grid'], withGeometry: false });
-  const depts = await listDepartments(ctx);
-  const r: RefData = { at: Date.now(), nodes: new Map(nodes.map((n) => [n.id, n])), depts: new Map(depts.map((d) => [d.id, d])), deptsByCode: new Map(depts.map((d) => [d.code, d])) };
-  refCache.set(ctx, r);
-  return r;
+/** Org nodes (community/estate/grid) and departments, for names in views (platform/refcache). Never call inside a transaction. */
+export function refData(ctx: AppContext): Promise<RefData> {
+  return cachedRef(ctx, 'cases.refData', async () => {
+    const nodes = await listNodes(ctx, systemActor(), { levels: ['district', 'street', 'community', 'estate', 'grid'], withGeometry: false });
+    const depts = await listDepartments(ctx);
+    return { nodes: new Map(nodes.map((n) => [n.id, n])), depts: new Map(depts.map((d) => [d.id, d])), deptsByCode: new Map(depts.map((d) => [d.code, d])) };
+  });
 }
 
 // ---------------------------------------------------------------- scope

@@ -5,6 +5,7 @@ import type { AppContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { DefaultTimestamp } from '../../platform/db/schema.js';
 import { SPEC_DIR } from '../org/seed.js';
+import { cachedRef } from '../../platform/refcache.js';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 
@@ -69,25 +70,14 @@ const view = (r: Selectable<CategoriesTable>): Category => ({
   active: r.active,
 });
 
-/** Categories change rarely; each instance caches them briefly. */
-const cache = new WeakMap<AppContext, { at: number; byCode: Map<string, Category> }>();
-const CACHE_MS = 5000;
-
 export async function listCategories(ctx: AppContext, db: Executor = ctx.db): Promise<Category[]> {
   return (await db.selectFrom('categories').selectAll().orderBy('code').execute()).map(view);
 }
 
+/** Categories change rarely: reference data, cached per instance (platform/refcache). */
 export async function categoryByCode(ctx: AppContext, code: string): Promise<Category | null> {
-  let c = cache.get(ctx);
-  if (!c || Date.now() - c.at > CACHE_MS) {
-    c = { at: Date.now(), byCode: new Map((await listCategories(ctx)).map((x) => [x.code, x])) };
-    cache.set(ctx, c);
-  }
-  return c.byCode.get(code) ?? null;
-}
-
-export function invalidateCategories(ctx: AppContext): void {
-  cache.delete(ctx);
+  const byCode = await cachedRef(ctx, 'dispatch.categories', async () => new Map((await listCategories(ctx)).map((x) => [x.code, x])));
+  return byCode.get(code) ?? null;
 }
 
 /** Loads the spec's categories into an empty table (every install, not only the demo). */
