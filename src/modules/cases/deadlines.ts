@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/database.js';
+import type { JobSpec } from '../../platform/jobs/queue.js';
 import { addTime, timeBetween, type CalendarSpec, type ClockMode } from '../../platform/calendar/index.js';
 import type { Category } from '../dispatch/index.js';
 import type { Priority } from './repository.js';
@@ -50,11 +51,16 @@ export function jobKeys(caseId: string, gen: number): { warn: string; overdue: s
 
 /** Enqueues the warning and overdue jobs of a (new) deadline generation. Old generations are ignored by the handlers. */
 export async function scheduleDeadlineJobs(ctx: AppContext, trx: Tx, caseId: string, gen: number, d: Deadlines): Promise<void> {
+  await ctx.jobs.enqueueMany(trx, deadlineJobs(caseId, gen, d));
+}
+
+/** A case's two reminders (the warning, the overdue mark) for one generation of its deadlines. */
+export function deadlineJobs(caseId: string, gen: number, d: Deadlines): JobSpec[] {
   const k = jobKeys(caseId, gen);
-  await ctx.jobs.enqueueMany(trx, [
+  return [
     { kind: WARN_JOB, payload: { caseId, gen }, opts: { runAt: d.warnAt, uniqueKey: k.warn } },
     { kind: OVERDUE_JOB, payload: { caseId, gen }, opts: { runAt: d.deadlineAt, uniqueKey: k.overdue } },
-  ]);
+  ];
 }
 
 /** Cancels a case's pending reminders (it was resolved, suspended or closed). */

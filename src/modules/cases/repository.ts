@@ -189,7 +189,17 @@ export const caseRepo = {
     return Number(r.rows[0]!.last);
   },
   async insert(db: Executor, row: Insertable<CasesTable>): Promise<CaseRow> {
-    return db.insertInto('cases').values(row).returningAll().executeTakeFirstOrThrow();
+    return this.insertWrite(db, row).executeTakeFirstOrThrow();
+  },
+  // Writes not yet sent, for intake's one statement (platform/db/statement.ts).
+  insertWrite(db: Executor, row: Insertable<CasesTable>) {
+    return db.insertInto('cases').values(row).returningAll();
+  },
+  followersWrite(db: Executor, rows: Array<Insertable<CaseFollowersTable>>) {
+    return rows.length ? db.insertInto('case_followers').values(rows).onConflict((oc) => oc.columns(['case_id', 'user_id']).doNothing()) : null;
+  },
+  eventsWrite(db: Executor, rows: NewCaseEvent[]) {
+    return rows.length ? db.insertInto('case_events').values(rows) : null;
   },
   async insertMany(db: Executor, rows: Array<Insertable<CasesTable>>): Promise<void> {
     for (let i = 0; i < rows.length; i += 250) await db.insertInto('cases').values(rows.slice(i, i + 250)).execute();
@@ -222,9 +232,10 @@ export const caseRepo = {
     for (let i = 0; i < rows.length; i += 500) await db.insertInto('case_events').values(rows.slice(i, i + 500)).execute();
   },
   /** A new case's first timeline rows, returned as `events` would read them back. */
-  async addEventsReturning(db: Executor, rows: NewCaseEvent[]): Promise<CaseEventRow[]> {
-    const out = await db.insertInto('case_events').values(rows).returningAll().execute();
-    return out.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+  /** Timeline rows as they were written (intake sends them without RETURNING): as a read would give them. */
+  asStored(rows: NewCaseEvent[]): CaseEventRow[] {
+    return rows.map((r) => ({ ...r, at: new Date(r.at), data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data }) as CaseEventRow);
   },
   async events(db: Executor, caseId: string): Promise<CaseEventRow[]> {
     return db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute();

@@ -1,25 +1,26 @@
 import { randomInt } from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
-import { withTx, type AfterCommit } from '../../platform/context.js';
+import { AfterCommit, withTx } from '../../platform/context.js';
 import type { Executor, Tx } from '../../platform/db/database.js';
 import type { Actor, Role } from '../../platform/auth/actor.js';
 import { hasRole, systemActor, ROLE_NAMES } from '../../platform/auth/actor.js';
 import { can, requirePermission } from '../../platform/auth/permissions.js';
 import { assertPathInScope, pathWithin, scopeOf } from '../../platform/auth/scope.js';
-import { audit, logDataAccess } from '../../platform/audit/audit.js';
+import { audit, auditWrite, logDataAccess } from '../../platform/audit/audit.js';
+import { writeTogether } from '../../platform/db/statement.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { cachedRef } from '../../platform/refcache.js';
 import { maskName, maskPhone } from '../../platform/crypto.js';
 import { loadCalendar, localDate } from '../../platform/calendar/index.js';
-import { notifyUsers } from '../../platform/notify/index.js';
+import { notificationWrites, notifyUsers } from '../../platform/notify/index.js';
 import { attachFiles, fileViews, MAX_PHOTOS, type FileView } from '../../platform/files/index.js';
 import { adviseIntake, captureCaseCorrection, categoryByCode, listCategories, routeCase, type Category, type IntakeAdvice } from '../dispatch/index.js';
 import { listDepartments, listNodes, locatePoint, nodeBriefs, nodePathOf, type DepartmentView, type NodeView } from '../org/index.js';
 import { caseRepo, type CaseEventRow, type CaseFilter, type CaseRow, type CaseScope, type CaseState, type Channel, type NewCaseEvent, type Priority } from './repository.js';
 import { ACTION_NAMES, ACTION_PERMISSION, actorMay, allowedActions, FINAL_STATES, HANDLING_STATES, QUEUE_STATES, STATE_NAMES, type Action, type CaseFacts } from './policy.js';
 import { ESCALATION_ROLES, ESCALATION_RUNGS, escalationPath, escalationRung, MAX_ESCALATION, rungsAbove, type EscalationTarget } from './policy.js';
-import { cancelDeadlineJobs, clockModeFor, computeDeadlines, scheduleDeadlineJobs, timeBetween } from './deadlines.js';
+import { cancelDeadlineJobs, clockModeFor, computeDeadlines, deadlineJobs, scheduleDeadlineJobs, timeBetween } from './deadlines.js';
 
 // ---------------------------------------------------------------- reference lookups (cached briefly)
 
@@ -484,78 +485,96 @@ export async function reportCase(ctx: AppContext, actor: Actor, input: ReportInp
   // an auto-dispatched case is written dispatched, with its deadlines, in the same insert
   const dispatch = auto ? { mode: clockModeFor(category, priority), limitMinutes: category!.limitHours * 60 } : null;
   const d = dispatch ? computeDeadlines(cal, dispatch.mode, now, dispatch.limitMinutes) : null;
-  const intake = (trackCode: string) =>
-    withTx(ctx, async (trx, after) => {
-      const caseId = newId();
-      const row = {
-        id: caseId,
-        number,
-        track_code: trackCode,
-        state: (dispatch ? 'dispatched' : 'reported') as CaseState,
-        version: 1,
-        channel: input.channel,
-        description: input.description.trim(),
-        category_code: category?.code ?? null,
-        priority,
-        lng,
-        lat,
-        address: input.address?.trim() || null,
-        grid_id: located.grid!.id,
-        estate_id: located.estate?.id ?? null,
-        community_id: located.community?.id ?? null,
-        node_path: located.grid!.path,
-        department_id: dispatch ? department!.id : null,
-        cc_department_ids: dispatch ? cc.map((x) => x.id) : [],
-        reporter_user_id: selfReport ? actor.userId : null,
-        reporter_name_enc: ctx.cipher.encrypt(reporterName),
-        reporter_phone_enc: ctx.cipher.encrypt(reporterPhone),
-        reporter_phone_hash: ctx.cipher.blindIndex(reporterPhone),
-        anonymous: !!input.anonymous,
-        idem_key: idemKey,
-        source_type: input.source?.type ?? null,
-        source_key: input.source?.key ?? null,
-        merged_into: null,
-        duplicate_of: duplicates[0]?.id ?? null,
-        advice: JSON.stringify({ ...advice, suggestedDepartmentCode: department?.code ?? null, suggestedCcCodes: cc.map((x) => x.code) }),
-        photos: input.photos ?? [],
-        suspended_ms: 0,
-        deadline_gen: d ? 1 : 0,
-        rework_count: 0,
-        return_count: 0,
-        reopen_count: 0,
-        urge_count: 0,
-        escalation_level: 0,
-        reported_at: now,
-        created_at: now,
-        updated_at: now,
-        ...(dispatch && d
-          ? { filed_at: now, dispatched_at: now, clock_mode: dispatch.mode, clock_start_at: now, limit_minutes: dispatch.limitMinutes, accept_due_at: d.acceptDueAt, warn_at: d.warnAt, deadline_at: d.deadlineAt }
-          : {}),
-      };
-      const saved = await caseRepo.insert(trx, row);
-      if (input.photos?.length) await attachFiles(trx, actor, input.photos, 'case', caseId);
-      if (row.reporter_user_id) await caseRepo.addFollowers(trx, [{ case_id: caseId, user_id: row.reporter_user_id, reason: 'reporter', at: now }]);
-      if (actor.actingForResidentId) {
-        // Proxy service: the resident it was done for follows the case from their own account.
-        const forUsers = (await caseRepo.userIdsOfResident(trx, actor.actingForResidentId)).filter((u) => u !== row.reporter_user_id);
-        if (forUsers.length) await caseRepo.addFollowers(trx, forUsers.map((user_id) => ({ case_id: caseId, user_id, reason: 'proxy', at: now })));
-      }
-      const events: NewCaseEvent[] = [eventRow(actor, caseId, now, { action: 'reported', to: 'reported', note: null, data: { channel: input.channel, duplicates: duplicates.map((x) => x.number) }, photos: input.photos ?? [], public: true })];
-      const published: Array<[string, Record<string, unknown>]> = [['reported', { channel: input.channel }]];
-      if (dispatch && d) {
-        events.push(eventRow(sys, caseId, now, { action: 'filed', from: 'reported', to: 'filed', note: '系统自动立案', data: { confidence: advice.confidence }, public: true }));
-        events.push(
-          eventRow(sys, caseId, now, { action: 'dispatched', from: 'filed', to: 'dispatched', note: '系统自动派遣', departmentId: department!.id, data: { cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: dispatch.mode, auto: true }, public: true }),
-        );
-        await scheduleDeadlineJobs(ctx, trx, caseId, 1, d);
-        await notifyUsers(ctx, trx, await caseRepo.usersOfDepartment(trx, department!.id), { kind: 'case.dispatched', title: `新派遣案卷 ${number}`, body: `${category!.name}：${row.description.slice(0, 60)}`, link: link(row), data: { caseId } });
-        published.push(['filed', { auto: true }], ['dispatched', { auto: true, departmentCode: department!.code }]);
-      }
-      const timeline = await caseRepo.addEventsReturning(trx, events);
-      await audit(trx, ctx.clock, actor, { action: 'case.report', entity: 'case', entityId: caseId, after: { number, channel: input.channel, category: category?.code ?? null, grid: located.grid!.code, autoDispatched: !!dispatch, anonymous: row.anonymous } });
-      for (const [type, data] of published) publish(ctx, after, type, saved, data);
-      return { saved, timeline };
-    });
+  // read before the write: who is told of an auto-dispatch, who follows a proxy report
+  const handlers = dispatch ? await caseRepo.usersOfDepartment(ctx.db, department!.id) : [];
+  const proxyUsers = actor.actingForResidentId ? await caseRepo.userIdsOfResident(ctx.db, actor.actingForResidentId) : [];
+  // The case's first moment (row, followers, timeline, reminders, notices, audit) is one statement:
+  // one round trip, atomic as a transaction would be (platform/db/statement.ts, ADR 0021).
+  const intake = async (trackCode: string) => {
+    const caseId = newId();
+    const row = {
+      id: caseId,
+      number,
+      track_code: trackCode,
+      state: (dispatch ? 'dispatched' : 'reported') as CaseState,
+      version: 1,
+      channel: input.channel,
+      description: input.description.trim(),
+      category_code: category?.code ?? null,
+      priority,
+      lng,
+      lat,
+      address: input.address?.trim() || null,
+      grid_id: located.grid!.id,
+      estate_id: located.estate?.id ?? null,
+      community_id: located.community?.id ?? null,
+      node_path: located.grid!.path,
+      department_id: dispatch ? department!.id : null,
+      cc_department_ids: dispatch ? cc.map((x) => x.id) : [],
+      reporter_user_id: selfReport ? actor.userId : null,
+      reporter_name_enc: ctx.cipher.encrypt(reporterName),
+      reporter_phone_enc: ctx.cipher.encrypt(reporterPhone),
+      reporter_phone_hash: ctx.cipher.blindIndex(reporterPhone),
+      anonymous: !!input.anonymous,
+      idem_key: idemKey,
+      source_type: input.source?.type ?? null,
+      source_key: input.source?.key ?? null,
+      merged_into: null,
+      duplicate_of: duplicates[0]?.id ?? null,
+      advice: JSON.stringify({ ...advice, suggestedDepartmentCode: department?.code ?? null, suggestedCcCodes: cc.map((x) => x.code) }),
+      photos: input.photos ?? [],
+      suspended_ms: 0,
+      deadline_gen: d ? 1 : 0,
+      rework_count: 0,
+      return_count: 0,
+      reopen_count: 0,
+      urge_count: 0,
+      escalation_level: 0,
+      reported_at: now,
+      created_at: now,
+      updated_at: now,
+      ...(dispatch && d
+        ? { filed_at: now, dispatched_at: now, clock_mode: dispatch.mode, clock_start_at: now, limit_minutes: dispatch.limitMinutes, accept_due_at: d.acceptDueAt, warn_at: d.warnAt, deadline_at: d.deadlineAt }
+        : {}),
+    };
+    const followers = [
+      ...(row.reporter_user_id ? [{ case_id: caseId, user_id: row.reporter_user_id, reason: 'reporter' as const, at: now }] : []),
+      // Proxy service: the resident it was done for follows the case from their own account.
+      ...proxyUsers.filter((u) => u !== row.reporter_user_id).map((user_id) => ({ case_id: caseId, user_id, reason: 'proxy' as const, at: now })),
+    ];
+    const events: NewCaseEvent[] = [eventRow(actor, caseId, now, { action: 'reported', to: 'reported', note: null, data: { channel: input.channel, duplicates: duplicates.map((x) => x.number) }, photos: input.photos ?? [], public: true })];
+    const published: Array<[string, Record<string, unknown>]> = [['reported', { channel: input.channel }]];
+    if (dispatch && d) {
+      events.push(eventRow(sys, caseId, now, { action: 'filed', from: 'reported', to: 'filed', note: '系统自动立案', data: { confidence: advice.confidence }, public: true }));
+      events.push(
+        eventRow(sys, caseId, now, { action: 'dispatched', from: 'filed', to: 'dispatched', note: '系统自动派遣', departmentId: department!.id, data: { cc: cc.map((x) => x.code), deadlineAt: d.deadlineAt.toISOString(), clockMode: dispatch.mode, auto: true }, public: true }),
+      );
+      published.push(['filed', { auto: true }], ['dispatched', { auto: true, departmentCode: department!.code }]);
+    }
+    const write = async (db: Executor): Promise<CaseRow> => {
+      const notices = dispatch ? await notificationWrites(ctx, db, handlers, { kind: 'case.dispatched', title: `新派遣案卷 ${number}`, body: `${category!.name}：${row.description.slice(0, 60)}`, link: link(row), data: { caseId } }) : null;
+      const [saved] = await writeTogether(db, caseRepo.insertWrite(db, row), [
+        caseRepo.followersWrite(db, followers),
+        caseRepo.eventsWrite(db, events),
+        d ? ctx.jobs.enqueueManyWrite(db, deadlineJobs(caseId, 1, d)) : null,
+        ...(notices?.writes ?? []),
+        auditWrite(db, ctx.clock, actor, { action: 'case.report', entity: 'case', entityId: caseId, after: { number, channel: input.channel, category: category?.code ?? null, grid: located.grid!.code, autoDispatched: !!dispatch, anonymous: row.anonymous } }),
+      ]);
+      return saved!;
+    };
+    // photos are claimed in the same transaction as the case they are attached to
+    const saved = input.photos?.length
+      ? await withTx(ctx, async (trx) => {
+          const c = await write(trx);
+          await attachFiles(trx, actor, input.photos!, 'case', caseId);
+          return c;
+        })
+      : await write(ctx.db);
+    const after = new AfterCommit();
+    for (const [type, data] of published) publish(ctx, after, type, saved, data);
+    after.run(ctx);
+    return { saved, timeline: caseRepo.asStored(events) };
+  };
   let created: Awaited<ReturnType<typeof intake>>;
   for (let attempt = 1; ; attempt++) {
     try {

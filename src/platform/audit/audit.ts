@@ -59,6 +59,11 @@ const linkHash = (prevHash: string, content: string) => createHash('sha256').upd
  * previous one, so the lock is held only from this insert to COMMIT. Call it as the last step.
  */
 export async function audit(trx: Tx, clock: Clock, actor: Actor, e: AuditEntry): Promise<void> {
+  await auditWrite(trx, clock, actor, e).execute();
+}
+
+/** The audit row's INSERT, not yet sent: for a caller that sends its writes as one statement (db/statement.ts). */
+export function auditWrite(db: Executor, clock: Clock, actor: Actor, e: AuditEntry) {
   const f: ChainFields = {
     id: newId(),
     at: clock.now().toISOString(),
@@ -72,16 +77,13 @@ export async function audit(trx: Tx, clock: Clock, actor: Actor, e: AuditEntry):
     after: e.after === undefined ? null : toJsonValue(redact(e.after)),
     request_id: actor.requestId,
   };
-  await trx
-    .insertInto('audit_log')
-    .values({
-      ...f,
-      before: f.before === null ? null : JSON.stringify(f.before),
-      after: f.after === null ? null : JSON.stringify(f.after),
-      prev_hash: '',
-      hash: contentHash(f),
-    })
-    .execute();
+  return db.insertInto('audit_log').values({
+    ...f,
+    before: f.before === null ? null : JSON.stringify(f.before),
+    after: f.after === null ? null : JSON.stringify(f.after),
+    prev_hash: '',
+    hash: contentHash(f),
+  });
 }
 
 export interface VerifyResult {

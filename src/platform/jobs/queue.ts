@@ -28,6 +28,13 @@ export interface EnqueueOptions {
   unlessScheduled?: boolean;
 }
 
+/** One job of several enqueued together; `unlessScheduled` is not taken there. */
+export interface JobSpec {
+  kind: string;
+  payload: unknown;
+  opts?: Omit<EnqueueOptions, 'unlessScheduled'>;
+}
+
 /**
  * Durable jobs in the `jobs` table. Claiming uses FOR UPDATE SKIP LOCKED with a lease, so any number
  * of workers in any number of processes share the table and no job runs twice; a worker that dies
@@ -66,10 +73,15 @@ export class JobQueue {
   }
 
   /** Several jobs in one statement (a case's reminders, a message's deliveries); `unlessScheduled` is not taken here. */
-  async enqueueMany(db: Executor, jobs: Array<{ kind: string; payload: unknown; opts?: Omit<EnqueueOptions, 'unlessScheduled'> }>): Promise<void> {
-    if (jobs.length === 0) return;
+  async enqueueMany(db: Executor, jobs: JobSpec[]): Promise<void> {
+    await this.enqueueManyWrite(db, jobs)?.execute();
+  }
+
+  /** enqueueMany's INSERT, not yet sent (null for no jobs): for a caller sending its writes as one statement. */
+  enqueueManyWrite(db: Executor, jobs: JobSpec[]) {
+    if (jobs.length === 0) return null;
     const now = this.clock.now();
-    await db
+    return db
       .insertInto('jobs')
       .values(
         jobs.map(({ kind, payload, opts = {} }) => ({
@@ -85,8 +97,7 @@ export class JobQueue {
           finished_at: null,
         })),
       )
-      .onConflict((oc) => oc.column('unique_key').doNothing())
-      .execute();
+      .onConflict((oc) => oc.column('unique_key').doNothing());
   }
 
   /** Cancels pending jobs by unique key prefix (e.g. a case's reminders once it is resolved). */

@@ -7,7 +7,7 @@ import { IdParams, PageQuery } from '../http/schemas.js';
 import { DELIVER_JOB, deliveryJob, listChannels, listInbox, markRead, upsertChannel } from './service.js';
 
 export * from './drivers.js';
-export { notifyUsers, channelsForKind, sendToAddress, listInbox, markRead, listChannels, upsertChannel, DELIVER_JOB, type NotificationInput, type NotificationView, type ChannelView, type ChannelRef } from './service.js';
+export { notifyUsers, notificationWrites, channelsForKind, sendToAddress, listInbox, markRead, listChannels, upsertChannel, DELIVER_JOB, type NotificationInput, type NotificationView, type ChannelView, type ChannelRef } from './service.js';
 
 const InboxQuery = Type.Object({ ...PageQuery, unread: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 const ChannelBody = Type.Object(

@@ -76,20 +76,30 @@ const view = (n: Selectable<NotificationsTable>): NotificationView => ({
  * job per enabled external channel that takes this kind. Returns the notification ids.
  */
 export async function notifyUsers(ctx: AppContext, trx: Tx, userIds: Iterable<string>, msg: NotificationInput): Promise<string[]> {
+  const w = await notificationWrites(ctx, trx, userIds, msg);
+  for (const q of w.writes) await q.execute();
+  return w.ids;
+}
+
+/**
+ * notifyUsers' INSERTs (the inbox rows, the delivery jobs), not yet sent: for a caller that sends its
+ * writes as one statement (db/statement.ts).
+ */
+export async function notificationWrites(ctx: AppContext, db: Executor, userIds: Iterable<string>, msg: NotificationInput) {
   const ids = [...new Set(userIds)].filter(Boolean);
-  if (ids.length === 0) return [];
+  if (ids.length === 0) return { ids: [], writes: [] };
   const now = ctx.clock.now();
   const rows = ids.map((user_id) => ({ id: newId(), user_id, kind: msg.kind, title: msg.title, body: msg.body ?? '', link: msg.link ?? null, data: JSON.stringify(msg.data ?? {}), created_at: now, read_at: null }));
-  await trx.insertInto('notifications').values(rows).execute();
-  // reference data: cached briefly, dropped by upsertChannel here (platform/refcache); read in this
-  // transaction because PGlite's one connection is held by it
-  const channels = await cachedRef(ctx, 'notify.channels', () => trx.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute());
+  // reference data: cached briefly, dropped by upsertChannel here (platform/refcache); read through the
+  // caller's executor because PGlite's one connection is held by a caller's transaction
+  const channels = await cachedRef(ctx, 'notify.channels', () => db.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute());
   const takers = channels.filter((ch) => !ch.kinds.length || ch.kinds.includes(msg.kind));
-  await ctx.jobs.enqueueMany(
-    trx,
+  const deliveries = ctx.jobs.enqueueManyWrite(
+    db,
     takers.flatMap((ch) => rows.map((r) => ({ kind: DELIVER_JOB, payload: { notificationId: r.id, channelId: ch.id }, opts: { uniqueKey: `notify:${r.id}:${ch.id}` } }))),
   );
-  return rows.map((r) => r.id);
+  const inbox = db.insertInto('notifications').values(rows);
+  return { ids: rows.map((r) => r.id), writes: deliveries ? [inbox, deliveries] : [inbox] };
 }
 
 /** The delivery job: loads the message and the channel, and hands them to the driver. */
