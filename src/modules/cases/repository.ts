@@ -263,10 +263,10 @@ export const caseRepo = {
     await db.updateTable('case_extensions').set(patch).where('id', '=', id).execute();
   },
   /** Open cases of a category reported since `since` inside a lng/lat box (refined by distance in the service). */
-  async duplicateCandidates(db: Executor, f: { categoryCode: string; since: Date; box: { w: number; e: number; s: number; n: number }; excludeId?: string }): Promise<CaseRow[]> {
+  async duplicateCandidates(db: Executor, f: { categoryCode: string; since: Date; box: { w: number; e: number; s: number; n: number }; excludeId?: string }) {
     let q = db
       .selectFrom('cases')
-      .selectAll()
+      .select(['id', 'number', 'state', 'lng', 'lat'])
       .where('category_code', '=', f.categoryCode)
       .where('state', 'not in', ['closed', 'rejected', 'merged'])
       .where('reported_at', '>=', f.since)
