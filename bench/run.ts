@@ -13,6 +13,7 @@ import pg from 'pg';
 import { startServer, type BenchServer } from './server.js';
 import { intakeBody, load } from './load.js';
 import { pgbenchInsertTps } from './pgbench.js';
+import { benchNodeFloor } from './floor.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const PG_SERVER = process.env.BENCH_PG_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -112,14 +113,21 @@ async function main() {
       await s2.stop();
     }
     for (const c of [1, 16, 64]) figures[`pgbench_insert_tps_${c}`] = await pgbenchInsertTps(db.url, c, SECONDS);
+    // what any Node.js HTTP service keeps of pgbench's rate here, before doing work of its own
+    const floor = await benchNodeFloor(db.url, 16, SECONDS);
+    figures.node_floor_rps_16 = floor.rps;
+    figures.node_floor_p99_ms_16 = floor.p99;
   } finally {
     await db.drop();
   }
+  const ratio = (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' && b ? Math.round((a / b) * 1000) / 1000 : null);
   for (const c of [1, 16, 64]) {
     const a = figures[`intake_pg_rps_${c}`] as number;
     const b = figures[`pgbench_insert_tps_${c}`] as number;
-    figures[`intake_ratio_${c}`] = b ? Math.round((a / b) * 1000) / 1000 : null;
+    figures[`intake_ratio_${c}`] = ratio(a, b);
   }
+  figures.node_floor_ratio_16 = ratio(figures.node_floor_rps_16, figures.pgbench_insert_tps_16);
+  figures.intake_vs_node_floor_16 = ratio(figures.intake_pg_rps_16, figures.node_floor_rps_16);
 
   await piece('classify', 'benchClassify');
   await piece('mqtt', 'benchMqtt');
