@@ -1,5 +1,4 @@
-import { sql, type Compilable } from 'kysely';
-import type { Executor } from './database.js';
+import { sql, type Compilable, type QueryExecutorProvider } from 'kysely';
 
 /**
  * Several writes sent as one statement, each a data-modifying CTE; the result is what the first one
@@ -10,7 +9,7 @@ import type { Executor } from './database.js';
  * PostgreSQL runs sibling CTEs on one snapshot, so no write may need to see another's rows, except
  * through foreign keys, which are checked when the statement ends; triggers fire per row as usual.
  */
-export async function writeTogether<R>(db: Executor, first: Compilable<R>, rest: Array<Compilable<unknown> | null>): Promise<R[]> {
+export async function writeTogether<R>(db: QueryExecutorProvider, first: Compilable<R>, rest: Array<Compilable<unknown> | null>): Promise<R[]> {
   const parts = [first, ...rest.filter((q): q is Compilable<unknown> => q !== null)];
   const ctes = sql.join(
     parts.map((q, i) => sql`${sql.ref(`w${i}`)} AS (${q})`),
