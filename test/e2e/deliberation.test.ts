@@ -25,7 +25,7 @@ import { hashPassword } from '../../src/platform/auth/passwords.js';
 import { residentBriefs } from '../../src/modules/org/index.js';
 import { tinyJpeg } from '../../src/modules/cases/testing.js';
 import { ensureWebBuild } from './web-build.js';
-import { launchChromium, collectErrors } from './browser.js';
+import { launchChromium, collectErrors, clickAndPost } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -162,7 +162,7 @@ describe('deliberation hall (browser)', () => {
     await staff.page.getByTestId('add-invitee').click();
     await staff.page.getByPlaceholder('姓名/名称').fill('张经理');
     await staff.page.getByPlaceholder('单位（可选）').fill('桥头物业服务有限公司');
-    await staff.page.getByRole('button', { name: /确\s*定/ }).click();
+    await clickAndPost(staff.page, staff.page.getByRole('button', { name: /确\s*定/ }), /\/deliberation\/meetings$/);
     const meeting = staff.page.getByTestId('meeting-drawer');
     await meeting.getByText('桥头社区党群服务中心议事厅').waitFor();
     await meeting.getByTestId('meeting-invitees').getByText('居民代表：张经理（桥头物业服务有限公司）').waitFor();
@@ -188,7 +188,7 @@ describe('deliberation hall (browser)', () => {
     await staff.page.getByTestId('create-vote').click();
     await choose(staff.page, '议题', '1栋楼道加装扶手');
     await choose(staff.page, /表决范围/, '桥头小区1栋');
-    await staff.page.getByRole('button', { name: /确\s*定/ }).click();
+    await clickAndPost(staff.page, staff.page.getByRole('button', { name: /确\s*定/ }), /\/deliberation\/votes$/);
     const voteDrawer = staff.page.getByTestId('vote-drawer');
     await voteDrawer.getByText(/^3 户，专有面积/).waitFor();
 
@@ -198,7 +198,7 @@ describe('deliberation hall (browser)', () => {
     await res.page.getByTestId('vote-heading').waitFor();
     await shot(res.page, 'delib-h5-vote');
     await res.page.getByTestId('choice-agree').click();
-    await res.page.getByRole('button', { name: /确\s*定/ }).click();
+    await clickAndPost(res.page, res.page.getByRole('button', { name: /确\s*定/ }), /\/ballots$/);
     await res.page.getByTestId('voted').waitFor();
     for (const name of names.slice(0, 2)) {
       const nb = await open(true);
@@ -206,7 +206,7 @@ describe('deliberation hall (browser)', () => {
       await nb.page.goto(`${base}/h5/deliberation?topic=${topicId}`);
       await nb.page.getByTestId('topic-vote').click();
       await nb.page.getByTestId(name === 'nb.a' ? 'choice-agree' : 'choice-oppose').click();
-      await nb.page.getByRole('button', { name: /确\s*定/ }).click();
+      await clickAndPost(nb.page, nb.page.getByRole('button', { name: /确\s*定/ }), /\/ballots$/);
       await nb.page.getByTestId('voted').waitFor();
       expect(nb.errors).toEqual([]);
       await nb.ctx.close();
