@@ -121,12 +121,24 @@ describe('command center', () => {
     await page.locator('[data-testid="cc-map"] .cc-alarm-icon').first().waitFor();
     expect(navigations).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'command-center.png') });
+    // a screen opened after the alarm was raised shows it too: the page lists the active alarms
+    const late = await ctx.newPage();
+    collectErrors(late, errors);
+    await late.goto(`${base}/analytics/command-center`);
+    await late.locator('[data-testid="cc-map"] .cc-alarm-icon').first().waitFor();
+    await late.close();
 
     // mulian's screen got neither qiaotou's case nor the alarm (the cover is not in mulian); it does get its own
     const mine = await report('resident.mulian', '大屏测试：路灯不亮', [3, 3]);
     await other.getByTestId('cc-live').getByText(mine.number, { exact: false }).first().waitFor({ timeout: 20_000 });
     expect(await other.getByTestId('cc-live').getByText(c.number, { exact: false }).count()).toBe(0);
     expect(await other.getByTestId('cc-live').getByText('设备告警').count()).toBe(0);
+    expect(await other.locator('.cc-alarm-icon').count()).toBe(0);
+    // nor when it opens again: the active alarms it lists are mulian's only
+    const otherAlarms = other.waitForResponse((r) => new URL(r.url()).pathname === '/api/iot/alarms' && r.status() === 200);
+    await other.reload();
+    await otherAlarms;
+    await other.getByText('实时连接').waitFor();
     expect(await other.locator('.cc-alarm-icon').count()).toBe(0);
 
     // The period picker: 7 days, then a custom range, re-query the dashboard and the hotspots.

@@ -21,6 +21,8 @@ import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { OrgNode } from '../../types';
 import { addDays, districtDay } from '../../day';
+import { hasPermission, useMe } from '../../auth';
+import type { Alarm } from '../iot/common';
 import './command-center.css';
 import type { AnalyticsFigures as Figures } from '../../types';
 
@@ -71,7 +73,7 @@ interface LiveItem {
   status?: 'raised' | 'cleared';
   severity?: string;
 }
-/** an active device alarm on the map (from the live stream) */
+/** an active device alarm on the map (listed when the page opens, then kept by the live stream) */
 interface AlarmMark {
   alarmId: string;
   lng: number;
@@ -334,6 +336,10 @@ export default function CommandCenterPage() {
   const meta = useApi<{ mapTileUrl: string | null }>('/meta');
   const [live, setLive] = useState<LiveItem[]>([]);
   const [alarms, setAlarms] = useState<AlarmMark[]>([]);
+  // alarms already active when the page opens (the stream only tells of changes after that)
+  const me = useMe();
+  const active = useApi<{ items: Alarm[] }>(hasPermission(me, 'iot.read') ? '/iot/alarms' : null, { active: true, pageSize: 200 });
+  const clearedLive = useRef(new Set<string>());
   const [layers, setLayers] = useState<MapLayers>({ grids: true, heat: true, clusters: true });
   const [connected, setConnected] = useState(false);
   const reloadDash = dash.reload;
@@ -374,6 +380,7 @@ export default function CommandCenterPage() {
         setLive((xs) => [item, ...xs.filter((y) => y.key !== item.key)].slice(0, 100));
         if (alarm && item.alarmId) {
           const id = item.alarmId;
+          if (status === 'cleared') clearedLive.current.add(id);
           setAlarms((xs) => {
             const rest = xs.filter((a) => a.alarmId !== id);
             if (status === 'cleared' || item.lng === undefined || item.lat === undefined) return rest;
@@ -393,6 +400,24 @@ export default function CommandCenterPage() {
       if (timer) clearTimeout(timer);
     };
   }, [reloadDash, reloadHot]);
+
+  useEffect(() => {
+    const items = active.data?.items;
+    if (!items) return;
+    setAlarms((xs) => {
+      const known = new Set(xs.map((a) => a.alarmId));
+      const open = items
+        .filter((a) => !known.has(a.id) && !clearedLive.current.has(a.id) && a.device.lng !== null && a.device.lat !== null)
+        .map((a): AlarmMark => ({
+          alarmId: a.id,
+          lng: a.device.lng!,
+          lat: a.device.lat!,
+          severity: a.severity,
+          label: [[a.device.typeName, a.name].filter(Boolean).join(' · '), [a.severityName, a.device.name].filter(Boolean).join(' · ')].filter(Boolean).join(' · '),
+        }));
+      return [...xs, ...open].slice(0, 200);
+    });
+  }, [active.data]);
 
   useEffect(() => {
     const t = setInterval(() => setClock(new Date()), 1000);
