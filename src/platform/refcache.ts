@@ -11,21 +11,35 @@ import type { AppContext } from './context.js';
 interface Entry {
   at: number;
   value: Promise<unknown>;
+  settled: boolean;
 }
 const entries = new WeakMap<AppContext, Map<string, Entry>>();
 
 export const REF_TTL_MS = 5000;
 
-export async function cachedRef<T>(ctx: AppContext, name: string, load: () => Promise<T>, ttlMs = REF_TTL_MS): Promise<T> {
+/**
+ * `joinPending: false` is for a caller inside a transaction that loads through it: on PGlite (one
+ * connection) a load another caller started outside the transaction would wait for the connection
+ * this transaction holds, so such a caller loads for itself until a value is in.
+ */
+export async function cachedRef<T>(ctx: AppContext, name: string, load: () => Promise<T>, ttlMs = REF_TTL_MS, opts: { joinPending?: boolean } = {}): Promise<T> {
   let m = entries.get(ctx);
   if (!m) entries.set(ctx, (m = new Map()));
   const e = m.get(name);
-  if (e && Date.now() - e.at < ttlMs) return e.value as Promise<T>;
-  const fresh: Entry = { at: Date.now(), value: load() };
+  if (e && Date.now() - e.at < ttlMs) {
+    if (e.settled || opts.joinPending !== false) return e.value as Promise<T>;
+    return load();
+  }
+  const fresh: Entry = { at: Date.now(), value: load(), settled: false };
   m.set(name, fresh);
-  fresh.value.catch(() => {
-    if (m.get(name) === fresh) m.delete(name);
-  });
+  fresh.value.then(
+    () => {
+      fresh.settled = true;
+    },
+    () => {
+      if (m.get(name) === fresh) m.delete(name);
+    },
+  );
   return fresh.value as Promise<T>;
 }
 

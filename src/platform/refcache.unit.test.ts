@@ -43,4 +43,17 @@ describe('cachedRef', () => {
     fail = false;
     expect(await cachedRef(c, 'x', load)).toBe('ok');
   });
+
+  it('lets a caller that must not wait on another load (inside a transaction) load for itself until a value is in', async () => {
+    const c = ctx();
+    let release!: (v: string) => void;
+    const pending = cachedRef(c, 'x', () => new Promise<string>((r) => (release = r)));
+    // joining would wait for the other load; this caller gets its own, which is not kept
+    expect(await cachedRef(c, 'x', async () => 'own', undefined, { joinPending: false })).toBe('own');
+    release('shared');
+    expect(await pending).toBe('shared');
+    // once the value is in, every caller gets it
+    expect(await cachedRef(c, 'x', async () => 'own again', undefined, { joinPending: false })).toBe('shared');
+    expect(await cachedRef(c, 'x', async () => 'other')).toBe('shared');
+  });
 });

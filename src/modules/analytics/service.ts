@@ -12,6 +12,7 @@ import { notifyUsers } from '../../platform/notify/index.js';
 import { listCategories } from '../dispatch/index.js';
 import { analyticsRepo, rolledRange, type PathFilter, type RepeatKind, type RollupState, type Totals } from './repository.js';
 import { addDays, daysBetween, dayStart, dbscan, DEFAULT_RULE, judgeDay, judgeWeek, localDay } from './stats.js';
+import { cachedRef } from '../../platform/refcache.js';
 
 export const HOURLY_JOB = 'analytics.hourly';
 export const WARNING_METHOD = 'poisson-upper-tail';
@@ -55,28 +56,33 @@ export function periodOf(ctx: AppContext, q: PeriodQuery, defaultDays: number): 
 // ---------------------------------------------------------------- names (org nodes, categories, departments)
 
 interface Names {
-  at: number;
   byPath: Map<string, { id: string; name: string; level: string; path: string }>;
   byId: Map<string, { id: string; name: string; level: string; path: string }>;
   categories: Map<string, string>;
   departments: Map<string, string>;
 }
-let cache: { ctx: AppContext; names: Names } | null = null;
 
-/** Names for paths, categories and departments; kept for a minute (they change rarely). */
+/**
+ * Names for paths, categories and departments: reference data (platform/refcache), kept a minute
+ * because it is large and only labels figures; an org write on this instance drops it at once.
+ */
 async function names(ctx: AppContext, db: Executor = ctx.db): Promise<Names> {
-  if (cache && cache.ctx === ctx && Date.now() - cache.names.at < 60_000) return cache.names;
-  // inside a job's transaction (PGlite has one connection) everything must go through `db`
-  const [nodes, cats, depts] = await Promise.all([analyticsRepo.orgNames(db), listCategories(ctx, db), analyticsRepo.departmentNames(db)]);
-  const n: Names = {
-    at: Date.now(),
-    byPath: new Map(nodes.map((x) => [x.path, { id: x.id, name: x.name, level: x.level, path: x.path }])),
-    byId: new Map(nodes.map((x) => [x.id, { id: x.id, name: x.name, level: x.level, path: x.path }])),
-    categories: new Map(cats.map((c) => [c.code, c.name])),
-    departments: new Map(depts.map((d) => [d.id, d.name])),
-  };
-  cache = { ctx, names: n };
-  return n;
+  return cachedRef(
+    ctx,
+    'analytics.names',
+    async () => {
+      // inside a job's transaction (PGlite has one connection) everything must go through `db`
+      const [nodes, cats, depts] = await Promise.all([analyticsRepo.orgNames(db), listCategories(ctx, db), analyticsRepo.departmentNames(db)]);
+      return {
+        byPath: new Map(nodes.map((x) => [x.path, { id: x.id, name: x.name, level: x.level, path: x.path }])),
+        byId: new Map(nodes.map((x) => [x.id, { id: x.id, name: x.name, level: x.level, path: x.path }])),
+        categories: new Map(cats.map((c) => [c.code, c.name])),
+        departments: new Map(depts.map((d) => [d.id, d.name])),
+      };
+    },
+    60_000,
+    { joinPending: !db.isTransaction },
+  );
 }
 
 /** The community a grid path lies in (the deepest ancestor of level community). */

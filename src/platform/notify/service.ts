@@ -9,7 +9,7 @@ import { audit } from '../audit/audit.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { driverByName, type OutboundMessage } from './drivers.js';
-import { cachedRef, dropRef } from '../refcache.js';
+import { cachedRef, dropRef, REF_TTL_MS } from '../refcache.js';
 
 export interface NotificationsTable {
   id: string;
@@ -91,8 +91,10 @@ export async function notificationWrites(ctx: AppContext, db: Executor, userIds:
   const now = ctx.clock.now();
   const rows = ids.map((user_id) => ({ id: newId(), user_id, kind: msg.kind, title: msg.title, body: msg.body ?? '', link: msg.link ?? null, data: JSON.stringify(msg.data ?? {}), created_at: now, read_at: null }));
   // reference data: cached briefly, dropped by upsertChannel here (platform/refcache); read through the
-  // caller's executor because PGlite's one connection is held by a caller's transaction
-  const channels = await cachedRef(ctx, 'notify.channels', () => db.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute());
+  // caller's executor, which may be a transaction holding PGlite's one connection
+  const channels = await cachedRef(ctx, 'notify.channels', () => db.selectFrom('notify_channels').select(['id', 'kinds']).where('enabled', '=', true).execute(), REF_TTL_MS, {
+    joinPending: !db.isTransaction,
+  });
   const takers = channels.filter((ch) => !ch.kinds.length || ch.kinds.includes(msg.kind));
   const deliveries = ctx.jobs.enqueueManyWrite(
     db,
