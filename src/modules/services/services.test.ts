@@ -274,6 +274,15 @@ describe('activities', () => {
     expect(json(y).error.message).toContain('60 岁及以上');
     expect((await t.req('POST', `/api/services/activities/${act.id}/signup`, { cookie: outC, body: {} })).statusCode).toBe(404);
     expect((await t.req('POST', `/api/services/activities/${act.id}/signup`, { cookie: oldC, body: {} })).statusCode).toBe(201);
+    // proxy service: a grid worker signs up an elder of their grid for this community-wide activity,
+    // but cannot reach a resident outside their grid
+    const gw = await t.login('grid_worker.qiaotou');
+    const g01 = (await node('430103007001G01')).path;
+    const elder = (await sql<{ id: string }>`SELECT id FROM residents WHERE status = 'resident' AND node_path LIKE ${g01 + '/%'} AND birth_date < '1960-01-01' AND id <> ${old} ORDER BY id LIMIT 1`.execute(t.og.ctx.db)).rows[0]!.id;
+    const proxied = await t.req('POST', `/api/services/activities/${act.id}/signup`, { cookie: gw, body: { residentId: elder } });
+    expect(proxied.statusCode).toBe(201);
+    expect(json(proxied).proxyBy).toBeTruthy();
+    expect((await t.req('POST', `/api/services/activities/${act.id}/signup`, { cookie: gw, body: { residentId: outsider } })).statusCode).toBe(404);
 
     // the reminder runs a day before the start
     t.clock.set(new Date(start.getTime() - 24 * 3_600_000 + 1000));

@@ -6,7 +6,7 @@ import type { Tx } from '../../../platform/db/database.js';
 import type { Actor } from '../../../platform/auth/actor.js';
 import { systemActor } from '../../../platform/auth/actor.js';
 import { can, requirePermission } from '../../../platform/auth/permissions.js';
-import { assertPathInScope, assertRowInScope, scopeCoversPath } from '../../../platform/auth/scope.js';
+import { assertPathInScope, assertRowInScope } from '../../../platform/auth/scope.js';
 import { audit } from '../../../platform/audit/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
@@ -355,8 +355,9 @@ export async function signUp(ctx: AppContext, actor: Actor, activityId: string, 
   const id = newId();
   await withTx(ctx, async (trx) => {
     const a = await svcRepo.activityById(trx, activityId, true);
-    if (!a || (!proxy && !(a.residents_only === false || ancestorPaths(resident.nodePath).includes(a.node_path)))) throw notFound('活动不存在');
-    if (proxy && !scopeCoversPath(actor, a.node_path) && a.residents_only) throw notFound('活动不存在');
+    // open to the resident, whoever signs them up: staff acting for a resident (already checked to be in
+    // their scope) reach the activities that resident could join, community-wide ones included
+    if (!a || !(a.residents_only === false || ancestorPaths(resident.nodePath).includes(a.node_path))) throw notFound('活动不存在');
     if (a.status !== 'open') throw conflict('活动已取消');
     if (new Date(a.starts_at) <= now) throw conflict('活动已开始，不能再报名');
     if (a.signup_deadline && new Date(a.signup_deadline) < now) throw conflict('报名已截止');
