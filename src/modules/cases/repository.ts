@@ -188,9 +188,6 @@ export const caseRepo = {
       RETURNING last`.execute(db);
     return Number(r.rows[0]!.last);
   },
-  async insert(db: Executor, row: Insertable<CasesTable>): Promise<CaseRow> {
-    return this.insertWrite(db, row).executeTakeFirstOrThrow();
-  },
   // Writes not yet sent, for intake's one statement (platform/db/statement.ts).
   insertWrite(db: Executor, row: Insertable<CasesTable>) {
     return db.insertInto('cases').values(row).returningAll();
@@ -229,10 +226,8 @@ export const caseRepo = {
     return Number(r.numUpdatedRows) === 1;
   },
   async addEvents(db: Executor, rows: NewCaseEvent[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 500) await db.insertInto('case_events').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500) await this.eventsWrite(db, rows.slice(i, i + 500))!.execute();
   },
-  /** A new case's first timeline rows, returned as `events` would read them back. */
-
   /** Timeline rows as they were written (intake sends them without RETURNING): as a read would give them. */
   asStored(rows: NewCaseEvent[]): CaseEventRow[] {
     return rows.map((r) => ({ ...r, at: new Date(r.at), data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data }) as CaseEventRow);
@@ -245,7 +240,7 @@ export const caseRepo = {
     return (await db.selectFrom('users').select('id').where('resident_id', '=', residentId).where('status', '=', 'active').execute()).map((r) => r.id);
   },
   async addFollowers(db: Executor, rows: Array<Insertable<CaseFollowersTable>>): Promise<void> {
-    for (let i = 0; i < rows.length; i += 500) await db.insertInto('case_followers').values(rows.slice(i, i + 500)).onConflict((oc) => oc.columns(['case_id', 'user_id']).doNothing()).execute();
+    for (let i = 0; i < rows.length; i += 500) await this.followersWrite(db, rows.slice(i, i + 500))!.execute();
   },
   async followers(db: Executor, caseId: string): Promise<Array<{ user_id: string; reason: string }>> {
     return db.selectFrom('case_followers').select(['user_id', 'reason']).where('case_id', '=', caseId).execute();
