@@ -16,3 +16,6 @@ export const districtToday = (): Dayjs => dayjs(districtDay());
 
 /** `day` (YYYY-MM-DD) plus `n` days. */
 export const addDays = (day: string, n: number): string => new Date(Date.parse(day + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
+
+/** The instant a district wall-clock time happens: `day` (YYYY-MM-DD) at `time` (HH:mm[:ss[.SSS]]), as ISO. */
+export const districtInstant = (day: string, time = '00:00'): string => new Date(Date.parse(`${day}T${time}Z`) - OFFSET_MS).toISOString();

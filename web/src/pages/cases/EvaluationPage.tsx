@@ -2,7 +2,7 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { Alert, Button, Card, DatePicker, Segmented, Space, Spin, Table, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
-import { districtToday } from '../../day';
+import { districtInstant, districtToday } from '../../day';
 import { buildQuery } from '../../api';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../errors';
@@ -45,7 +45,7 @@ export default function EvaluationPage() {
   const [groupBy, setGroupBy] = useState<GroupBy>('department');
   const [range, setRange] = useState<[Dayjs, Dayjs]>(() => [districtToday().subtract(30, 'day'), districtToday()]);
   // whole days in the district's zone, whatever the browser's
-  const q = { groupBy, from: `${range[0].format('YYYY-MM-DD')}T00:00:00+08:00`, to: `${range[1].format('YYYY-MM-DD')}T23:59:59.999+08:00` };
+  const q = { groupBy, from: districtInstant(range[0].format('YYYY-MM-DD')), to: districtInstant(range[1].format('YYYY-MM-DD'), '23:59:59.999') };
   const r = useApi<Evaluation>('/cases/evaluation', q);
   const rows = useMemo(() => [...(r.data?.rows ?? [])].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9)), [r.data]);
   const option = useMemo(

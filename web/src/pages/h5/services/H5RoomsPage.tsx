@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { App, Button, Input, Segmented } from 'antd';
 import { api } from '../../../api';
 import { useApi } from '../../../hooks';
+import { addDays, districtDay, districtInstant } from '../../../day';
 import { useI18n } from '../../../i18n';
 import { errorText } from '../../../errors';
 import { fmt, Loadable, useDetailParam, useX } from './common';
@@ -24,9 +25,9 @@ interface Booking {
   mine: boolean;
 }
 
-/** Local (Asia/Shanghai) date 'YYYY-MM-DD' n days from now. */
-const day = (n: number) => new Date(Date.now() + 8 * 3_600_000 + n * 86_400_000).toISOString().slice(0, 10);
-const at = (d: string, hm: string) => new Date(`${d}T${hm}:00+08:00`).toISOString();
+/** The district's date n days from now. */
+const day = (n: number) => addDays(districtDay(), n);
+const at = districtInstant;
 
 /** 场地预约: pick a community room, a day and a free hour. */
 export default function H5RoomsPage() {
