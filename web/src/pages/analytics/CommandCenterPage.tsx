@@ -237,7 +237,9 @@ function CenterMap({
     }
     fg.addTo(g);
     if (!fitted.current && fg.getLayers().length) {
-      m.fitBounds(fg.getBounds(), { padding: [16, 16] });
+      // not animated: a screen left during the zoom animation threw from Leaflet ('_leaflet_pos' of a
+      // removed marker, seen once the alarm signs were drawn at load)
+      m.fitBounds(fg.getBounds(), { padding: [16, 16], animate: false });
       fitted.current = true;
     }
   }, [grids, counts, tileUrl]);
